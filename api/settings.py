@@ -1,0 +1,73 @@
+"""The one settings object: every knob is a `KJEDE_` environment variable."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(str, Enum):
+    DEV = "dev"
+    PROD = "prod"
+
+
+class Settings(BaseSettings):
+    """Defaults give the embedded mode: SQLite + a local object directory, no servers."""
+
+    model_config = SettingsConfigDict(env_prefix="KJEDE_", env_file=None, extra="ignore")
+
+    environment: Environment = Environment.DEV
+    data_dir: Path = Path(".kjede")
+
+    # Database: empty means an SQLite file under data_dir.
+    database_url: str = ""
+
+    # Object store: empty means a local directory under data_dir; otherwise an
+    # S3 endpoint such as "http://127.0.0.1:9000" (MinIO, SeaweedFS, any S3).
+    object_store_url: str = ""
+    object_store_access_key: str = ""
+    object_store_secret_key: str = ""
+    object_store_bucket: str = "kjede"
+    object_store_region: str = "us-east-1"
+
+    # Tokens: OIDC issuer + JWKS in prod; a local signing key (created on first
+    # use under data_dir) in dev.
+    token_issuer: str = "kjede-dev"
+    token_audience: str = "kjede"
+    token_jwks_url: str = ""
+    dev_signing_key_path: Path | None = None
+    token_ttl_seconds: int = 8 * 3600
+
+    # GraphQL hardening.
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    max_page_size: int = 200
+
+    # Documents.
+    max_upload_bytes: int = 50 * 1024 * 1024
+    download_url_ttl_seconds: int = 900
+
+    # Secret for signed local download URLs (created under data_dir when empty).
+    url_signing_secret: str = Field(default="", repr=False)
+
+    @property
+    def is_dev(self) -> bool:
+        return self.environment is Environment.DEV
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'kjede.sqlite3').resolve()}"
+
+    @property
+    def resolved_signing_key_path(self) -> Path:
+        return self.dev_signing_key_path or self.data_dir / "dev-signing-key.pem"
+
+    @property
+    def object_dir(self) -> Path:
+        return self.data_dir / "objects"

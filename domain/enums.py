@@ -1,0 +1,112 @@
+"""Vocabulary of the domain, shared by storage, authorization and the GraphQL schema."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class OrganizationKind(str, Enum):
+    PUBLIC_BODY = "PUBLIC_BODY"
+    SUPPLIER = "SUPPLIER"
+    AUDITOR = "AUDITOR"
+    COORDINATOR = "COORDINATOR"
+
+
+class Role(str, Enum):
+    ADMIN = "ADMIN"
+    PROCUREMENT_OFFICER = "PROCUREMENT_OFFICER"
+    CONTRACT_MANAGER = "CONTRACT_MANAGER"
+    AUDITOR = "AUDITOR"
+    SUPPLIER_REPORTER = "SUPPLIER_REPORTER"
+    COORDINATOR = "COORDINATOR"
+    VIEWER = "VIEWER"
+
+
+class Classification(str, Enum):
+    """Ordered: a clearance of RESTRICTED also covers SHARED and PUBLIC."""
+
+    PUBLIC = "PUBLIC"
+    SHARED = "SHARED"
+    RESTRICTED = "RESTRICTED"
+    PERSONAL = "PERSONAL"
+
+    @property
+    def rank(self) -> int:
+        return _CLASSIFICATION_ORDER.index(self)
+
+
+_CLASSIFICATION_ORDER = list(Classification)
+
+
+class ShareScope(str, Enum):
+    PRIVATE = "PRIVATE"
+    NETWORK = "NETWORK"
+    ALL_PUBLIC_BODIES = "ALL_PUBLIC_BODIES"
+    PUBLIC = "PUBLIC"
+
+
+class AuditReportType(str, Enum):
+    SELF_REPORT_REVIEW = "SELF_REPORT_REVIEW"
+    SUPPLIER_MEETING = "SUPPLIER_MEETING"
+    SYSTEM_AUDIT = "SYSTEM_AUDIT"
+    INSPECTION_NORWAY = "INSPECTION_NORWAY"
+    INSPECTION_ABROAD = "INSPECTION_ABROAD"
+
+
+class AuditReportStatus(str, Enum):
+    DRAFT = "DRAFT"
+    SUBMITTED = "SUBMITTED"
+    PUBLISHED = "PUBLISHED"
+    SUPERSEDED = "SUPERSEDED"
+    WITHDRAWN = "WITHDRAWN"
+
+
+class Requirement(str, Enum):
+    ILO_C29 = "ILO_C29"
+    ILO_C105 = "ILO_C105"
+    ILO_C87 = "ILO_C87"
+    ILO_C98 = "ILO_C98"
+    ILO_C100 = "ILO_C100"
+    ILO_C111 = "ILO_C111"
+    ILO_C138 = "ILO_C138"
+    ILO_C182 = "ILO_C182"
+    ILO_C155 = "ILO_C155"
+    ILO_C187 = "ILO_C187"
+    WAGES = "WAGES"
+    WORKING_HOURS = "WORKING_HOURS"
+    HEALTH_AND_SAFETY = "HEALTH_AND_SAFETY"
+    ENVIRONMENT = "ENVIRONMENT"
+    ANTI_CORRUPTION = "ANTI_CORRUPTION"
+    OTHER = "OTHER"
+
+
+class Severity(str, Enum):
+    CRITICAL = "CRITICAL"
+    MAJOR = "MAJOR"
+    MINOR = "MINOR"
+    OBSERVATION = "OBSERVATION"
+
+
+class CorrectiveActionStatus(str, Enum):
+    OPEN = "OPEN"
+    IN_PROGRESS = "IN_PROGRESS"
+    VERIFIED = "VERIFIED"
+    OVERDUE = "OVERDUE"
+
+
+class NetworkKind(str, Enum):
+    FRAMEWORK_AGREEMENT = "FRAMEWORK_AGREEMENT"
+    NATIONAL_NETWORK = "NATIONAL_NETWORK"
+
+
+class CallOffRoute(str, Enum):
+    DIRECT = "DIRECT"
+    MINI_COMPETITION = "MINI_COMPETITION"
+
+
+class MiniCompetitionStatus(str, Enum):
+    DRAFT = "DRAFT"
+    PUBLISHED = "PUBLISHED"
+    CLOSED = "CLOSED"
+    AWARDED = "AWARDED"
+    CANCELLED = "CANCELLED"

@@ -1,0 +1,18 @@
+"""Alembic environment: the engine comes from `storage.db.alembic_config`."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from storage.models import Base
+
+engine = context.config.attributes["engine"]
+
+with engine.begin() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    context.run_migrations()
