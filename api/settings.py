@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-class Environment(str, Enum):
+class Environment(StrEnum):
     DEV = "dev"
     PROD = "prod"
 
@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     @property
     def resolved_signing_key_path(self) -> Path:
         return self.dev_signing_key_path or self.data_dir / "dev-signing-key.pem"
+
+    @property
+    def url_signing_secret_path(self) -> Path:
+        return self.data_dir / "url-signing-secret"
 
     @property
     def object_dir(self) -> Path:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class OrganizationKind(str, Enum):
+class OrganizationKind(StrEnum):
     PUBLIC_BODY = "PUBLIC_BODY"
     SUPPLIER = "SUPPLIER"
     AUDITOR = "AUDITOR"
     COORDINATOR = "COORDINATOR"
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     ADMIN = "ADMIN"
     PROCUREMENT_OFFICER = "PROCUREMENT_OFFICER"
     CONTRACT_MANAGER = "CONTRACT_MANAGER"
@@ -22,7 +22,7 @@ class Role(str, Enum):
     VIEWER = "VIEWER"
 
 
-class Classification(str, Enum):
+class Classification(StrEnum):
     """Ordered: a clearance of RESTRICTED also covers SHARED and PUBLIC."""
 
     PUBLIC = "PUBLIC"
@@ -38,14 +38,14 @@ class Classification(str, Enum):
 _CLASSIFICATION_ORDER = list(Classification)
 
 
-class ShareScope(str, Enum):
+class ShareScope(StrEnum):
     PRIVATE = "PRIVATE"
     NETWORK = "NETWORK"
     ALL_PUBLIC_BODIES = "ALL_PUBLIC_BODIES"
     PUBLIC = "PUBLIC"
 
 
-class AuditReportType(str, Enum):
+class AuditReportType(StrEnum):
     SELF_REPORT_REVIEW = "SELF_REPORT_REVIEW"
     SUPPLIER_MEETING = "SUPPLIER_MEETING"
     SYSTEM_AUDIT = "SYSTEM_AUDIT"
@@ -53,7 +53,7 @@ class AuditReportType(str, Enum):
     INSPECTION_ABROAD = "INSPECTION_ABROAD"
 
 
-class AuditReportStatus(str, Enum):
+class AuditReportStatus(StrEnum):
     DRAFT = "DRAFT"
     SUBMITTED = "SUBMITTED"
     PUBLISHED = "PUBLISHED"
@@ -61,7 +61,7 @@ class AuditReportStatus(str, Enum):
     WITHDRAWN = "WITHDRAWN"
 
 
-class Requirement(str, Enum):
+class Requirement(StrEnum):
     ILO_C29 = "ILO_C29"
     ILO_C105 = "ILO_C105"
     ILO_C87 = "ILO_C87"
@@ -80,31 +80,31 @@ class Requirement(str, Enum):
     OTHER = "OTHER"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     CRITICAL = "CRITICAL"
     MAJOR = "MAJOR"
     MINOR = "MINOR"
     OBSERVATION = "OBSERVATION"
 
 
-class CorrectiveActionStatus(str, Enum):
+class CorrectiveActionStatus(StrEnum):
     OPEN = "OPEN"
     IN_PROGRESS = "IN_PROGRESS"
     VERIFIED = "VERIFIED"
     OVERDUE = "OVERDUE"
 
 
-class NetworkKind(str, Enum):
+class NetworkKind(StrEnum):
     FRAMEWORK_AGREEMENT = "FRAMEWORK_AGREEMENT"
     NATIONAL_NETWORK = "NATIONAL_NETWORK"
 
 
-class CallOffRoute(str, Enum):
+class CallOffRoute(StrEnum):
     DIRECT = "DIRECT"
     MINI_COMPETITION = "MINI_COMPETITION"
 
 
-class MiniCompetitionStatus(str, Enum):
+class MiniCompetitionStatus(StrEnum):
     DRAFT = "DRAFT"
     PUBLISHED = "PUBLISHED"
     CLOSED = "CLOSED"

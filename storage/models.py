@@ -353,9 +353,7 @@ class Document(Base):
     object_key: Mapped[str] = mapped_column(String(200))
     classification: Mapped[Classification] = enum_column(Classification)
     is_rendition: Mapped[bool] = mapped_column(Boolean, default=False)
-    rendition_clearance: Mapped[Classification | None] = enum_column(
-        Classification, nullable=True
-    )
+    rendition_clearance: Mapped[Classification | None] = enum_column(Classification, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

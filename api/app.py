@@ -1,0 +1,188 @@
+"""`create_app(settings)`: the Starlette application and the services it holds."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import anyio.to_thread
+from cross_web import HTTPException
+from sqlalchemy import Engine, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
+from starlette.concurrency import iterate_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from api.auth import authenticate
+from api.settings import Settings
+from api.tokens import AuthenticationError, TokenVerifier
+from authz.enforcer import Authorizer
+from schema.app_schema import build_schema
+from schema.context import Context
+from schema.loaders import Loaders
+from storage import signed_urls
+from storage.db import make_async_engine, make_async_session_factory, make_engine
+from storage.models import Document
+from storage.objects import ObjectStore, content_disposition, object_store_from_settings
+
+
+@dataclass
+class Services:
+    """Long-lived things one process shares between requests."""
+
+    settings: Settings
+    engine: Engine
+    async_engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    authorizer: Authorizer
+    objects: ObjectStore
+    verifier: TokenVerifier
+    url_secret: bytes
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Services:
+        engine = make_engine(settings.resolved_database_url)
+        async_engine = make_async_engine(settings.resolved_database_url)
+        return cls(
+            settings=settings,
+            engine=engine,
+            async_engine=async_engine,
+            sessions=make_async_session_factory(async_engine),
+            authorizer=Authorizer(engine),
+            objects=object_store_from_settings(settings),
+            verifier=TokenVerifier(settings),
+            url_secret=signed_urls.load_or_create_secret(
+                settings.url_signing_secret, settings.url_signing_secret_path
+            ),
+        )
+
+    async def close(self) -> None:
+        await self.async_engine.dispose()
+        self.engine.dispose()
+
+
+def graphql_error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(
+        {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]},
+        status_code=status,
+        headers={"WWW-Authenticate": "Bearer"} if status == 401 else None,
+    )
+
+
+class GraphQLEndpoint:
+    """Authenticates, opens one DB session, and hands the request to Strawberry."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.view: GraphQL[Context, None] = GraphQL(
+            build_schema(services.settings),
+            graphql_ide="graphiql" if services.settings.is_dev else None,
+            allow_queries_via_get=False,
+            multipart_uploads_enabled=True,
+        )
+
+    async def handle(self, request: Request) -> Response:
+        services = self.services
+        async with services.sessions() as session:
+            try:
+                principal = await authenticate(
+                    session, services.verifier, request.headers.get("authorization")
+                )
+            except AuthenticationError as exc:
+                return graphql_error(401, "UNAUTHENTICATED", str(exc))
+            context = Context(
+                request=request,
+                settings=services.settings,
+                session=session,
+                principal=principal,
+                authorizer=services.authorizer,
+                objects=services.objects,
+                loaders=Loaders(session),
+                url_secret=services.url_secret,
+            )
+            try:
+                return await self.view.run(request, context=context)
+            except HTTPException as exc:  # e.g. GET /graphql when GraphiQL is off
+                return PlainTextResponse(exc.reason, status_code=exc.status_code)
+
+
+def download(services: Services) -> Route:
+    """Serve a document by a signed URL (the local store's stand-in for presigning),
+    streaming with bounded memory."""
+
+    async def endpoint(request: Request) -> Response:
+        document_id = request.path_params["document_id"]
+        valid = signed_urls.is_valid(
+            services.url_secret,
+            document_id,
+            request.query_params.get("expires", ""),
+            request.query_params.get("signature", ""),
+        )
+        if not valid:
+            return JSONResponse({"error": "the link is invalid or has expired"}, status_code=403)
+        async with services.sessions() as session:
+            document = await session.get(Document, document_id)
+        if document is None:
+            return JSONResponse({"error": "no such document"}, status_code=404)
+        chunks = await anyio.to_thread.run_sync(services.objects.open, document.object_key)
+        return StreamingResponse(
+            iterate_in_threadpool(chunks),
+            media_type=document.content_type,
+            headers={
+                "Content-Disposition": content_disposition(document.filename),
+                "Content-Length": str(document.size),
+            },
+        )
+
+    return Route("/documents/{document_id}", endpoint)
+
+
+async def healthz(_: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+def readyz(services: Services) -> Route:
+    async def endpoint(_: Request) -> Response:
+        checks: dict[str, str] = {}
+        try:
+            async with services.async_engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"failed: {type(exc).__name__}"
+        try:
+            await anyio.to_thread.run_sync(services.objects.check)
+            checks["objectStore"] = "ok"
+        except Exception as exc:
+            checks["objectStore"] = f"failed: {type(exc).__name__}"
+        ready = all(value == "ok" for value in checks.values())
+        return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
+
+    return Route("/readyz", endpoint)
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
+    """Build the ASGI app; the database must already be migrated (`kjede db upgrade`)."""
+    services = services or Services.from_settings(settings or Settings())
+    endpoint = GraphQLEndpoint(services)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        await services.close()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", endpoint.handle, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            download(services),
+            readyz(services),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    return app

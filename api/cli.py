@@ -1,0 +1,275 @@
+"""The `kjede` command: serve, migrate, bootstrap tenants, mint dev tokens, seed demos."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from api.settings import Settings
+from api.tokens import AuthenticationError, mint_dev_token
+from authz.enforcer import Authorizer
+from domain.enums import OrganizationKind, Role
+from domain.errors import DomainError, InvalidInput
+from storage import db, tenants
+from storage.models import Organization
+
+app = typer.Typer(
+    help="kjede: shared supply-chain follow-up for public buyers.", no_args_is_help=True
+)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+org_app = typer.Typer(help="Organisations (tenants).", no_args_is_help=True)
+user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(org_app, name="org")
+app.add_typer(user_app, name="user")
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def fail(message: str) -> typer.Exit:
+    errors.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code=2)
+
+
+@contextmanager
+def unit_of_work(settings: Settings) -> Iterator[Session]:
+    """A committed session on the configured DB; domain errors become a clear exit."""
+    engine = db.make_engine(settings.resolved_database_url)
+    try:
+        with db.transaction(db.make_session_factory(engine)) as session:
+            yield session
+    except DomainError as exc:
+        field = f" ({exc.field})" if exc.field else ""
+        raise fail(f"{exc.code}{field}: {exc.message}") from exc
+    finally:
+        engine.dispose()
+
+
+def prepare_database(engine: Engine) -> None:
+    """Migrate to head and make sure the default authorization policies exist."""
+    db.upgrade(engine)
+    Authorizer(engine).seed_default_policies()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations (SQLite or PostgreSQL) and seed default policies."""
+    settings = Settings()
+    engine = db.make_engine(settings.resolved_database_url)
+    prepare_database(engine)
+    console.print(f"database at revision {db.current_revision(engine)}")
+    engine.dispose()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+) -> None:
+    """Serve the API; an embedded (SQLite) database is migrated first."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = Settings()
+    if not settings.database_url:
+        engine = db.make_engine(settings.resolved_database_url)
+        prepare_database(engine)
+        engine.dispose()
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def token(
+    user: Annotated[str, typer.Option(help="The user's e-mail.")],
+    org: Annotated[str, typer.Option(help="Organisation number the user acts for.")],
+    role: Annotated[Role, typer.Option(help="A role the user holds there.")],
+    ttl_seconds: Annotated[int | None, typer.Option(help="Lifetime.")] = None,
+) -> None:
+    """Mint a development token (refused when KJEDE_ENVIRONMENT=prod)."""
+    import datetime as dt
+
+    settings = Settings()
+    if not settings.is_dev:
+        raise fail("dev tokens are disabled in prod; get a token from the OIDC provider")
+    with unit_of_work(settings) as session:
+        organization = tenants.find_organization(session, org)
+        held = tenants.user_roles(session, user, organization.id)
+        if role not in held:
+            have = ", ".join(r.value for r in held) or "no role"
+            raise InvalidInput(
+                "role", f"{user} holds {have} in {organization.name}, not {role.value}"
+            )
+        organization_id = organization.id
+    try:
+        ttl = dt.timedelta(seconds=ttl_seconds) if ttl_seconds else None
+        console.print(
+            mint_dev_token(
+                settings, email=user, organization_id=organization_id, roles=[role.value], ttl=ttl
+            ),
+            soft_wrap=True,
+        )
+    except AuthenticationError as exc:
+        raise fail(str(exc)) from exc
+
+
+@org_app.command("add")
+def org_add(
+    name: Annotated[str, typer.Option(help="Legal name.")],
+    kind: Annotated[OrganizationKind, typer.Option(help="What the organisation is.")],
+    country: Annotated[str, typer.Option(help="ISO 3166-1 country code, e.g. NO or SE.")],
+    org_number: Annotated[str, typer.Option(help="National organisation number.")],
+) -> None:
+    """Register an organisation (idempotent; numbers are validated)."""
+    with unit_of_work(Settings()) as session:
+        outcome = tenants.add_organization(
+            session, name=name, kind=kind, country=country, org_number=org_number
+        )
+    verb = "added" if outcome.created else "already registered"
+    console.print(f"{verb}: {name} ({outcome.id})")
+
+
+@org_app.command("list")
+def org_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List organisations."""
+    with unit_of_work(Settings()) as session:
+        rows = [
+            {
+                "id": o.id,
+                "name": o.name,
+                "kind": o.kind.value,
+                "country": o.country,
+                "orgNumber": o.org_number,
+            }
+            for o in session.scalars(select(Organization).order_by(Organization.id))
+        ]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    table = Table("name", "kind", "country", "orgNumber", "id")
+    for row in rows:
+        table.add_row(row["name"], row["kind"], row["country"], row["orgNumber"], row["id"])
+    console.print(table)
+
+
+@user_app.command("add")
+def user_add(
+    email: Annotated[str, typer.Option(help="The user's e-mail.")],
+    org: Annotated[str, typer.Option(help="Organisation number.")],
+    role: Annotated[list[Role], typer.Option(help="Role to grant; repeat for several.")],
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+) -> None:
+    """Create a user (if needed) and grant roles in an organisation (idempotent)."""
+    with unit_of_work(Settings()) as session:
+        organization = tenants.find_organization(session, org)
+        for each in role:
+            outcome = tenants.add_user_role(
+                session, email=email, organization=organization, role=each, name=name
+            )
+            verb = "granted" if outcome.created else "already held"
+            console.print(f"{verb}: {email} {each.value} in {organization.name}")
+
+
+@user_app.command("revoke")
+def user_revoke(
+    email: Annotated[str, typer.Option(help="The user's e-mail.")],
+    org: Annotated[str, typer.Option(help="Organisation number.")],
+    role: Annotated[Role, typer.Option(help="Role to remove.")],
+) -> None:
+    """Remove a role; it stops working on the user's next request."""
+    with unit_of_work(Settings()) as session:
+        organization = tenants.find_organization(session, org)
+        removed = tenants.revoke_user_role(
+            session, email=email, organization=organization, role=role
+        )
+    console.print("revoked" if removed else "not held; nothing to do")
+
+
+audit_app = typer.Typer(help="The append-only audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the hash chain; exit 1 if an entry was changed, removed or reordered."""
+    from storage import audit_log
+
+    with unit_of_work(Settings()) as session:
+        result = audit_log.verify(session)
+    if result.ok:
+        console.print(f"audit log intact: {result.entries} entries")
+        return
+    errors.print(
+        f"[red]audit log broken[/red] at entry {result.first_bad_seq}: {result.problem} "
+        f"({result.entries} entries verified before it)"
+    )
+    raise typer.Exit(code=1)
+
+
+@app.command()
+def demo(
+    scale: Annotated[
+        int | None, typer.Option(help="Generate a synthetic world with N public bodies.")
+    ] = None,
+    suppliers_per_body: Annotated[int, typer.Option(help="Contracts per body (--scale).")] = 50,
+    serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve afterwards.")] = True,
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+) -> None:
+    """Seed a realistic demo world (or --scale N), print dev tokens, and serve the API."""
+    from rich.progress import Progress
+
+    from storage.demo import seed_demo, seed_scale
+
+    settings = Settings()
+    if not settings.is_dev:
+        raise fail("the demo mints dev tokens; run it with KJEDE_ENVIRONMENT=dev")
+    engine = db.make_engine(settings.resolved_database_url)
+    prepare_database(engine)
+    with db.transaction(db.make_session_factory(engine)) as session:
+        world = seed_demo(session)
+    if scale:
+        with Progress(console=console) as progress:
+            task = progress.add_task(f"seeding {scale} bodies", total=None)
+
+            def advance(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            stats = seed_scale(
+                db.make_session_factory(engine),
+                scale,
+                suppliers_per_body=suppliers_per_body,
+                progress=advance,
+            )
+        console.print(f"scale world: {stats}")
+    engine.dispose()
+    table = Table("user", "organisation", "role", "token", title="Dev tokens", show_lines=True)
+    for user in world.users:
+        organization_id = user.org_id
+        table.add_row(
+            user.email,
+            user.org_name,
+            user.role.value,
+            mint_dev_token(
+                settings, email=user.email, organization_id=organization_id, roles=[user.role.value]
+            ),
+        )
+    console.print(table)
+    console.print(f"GraphiQL: http://{host}:{port}/graphql  (send 'Authorization: Bearer <token>')")
+    if serve_api:
+        serve(host=host, port=port)
+
+
+if __name__ == "__main__":
+    app()

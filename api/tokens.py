@@ -1,0 +1,130 @@
+"""Bearer tokens: OIDC JWTs (issuer + JWKS) in prod, a local signing key in dev.
+
+A token says who the user is (`email`) and which organisation it acts for
+(`org`, an organisation id). It may narrow the roles it acts with (`roles`);
+the roles themselves are always read from the database on each request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from api.settings import Settings
+
+DEV_ALGORITHM = "ES256"
+OIDC_ALGORITHMS = ["RS256", "ES256", "PS256", "EdDSA"]
+
+
+class AuthenticationError(Exception):
+    """The request's credentials cannot be trusted; the message says why."""
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    email: str
+    organization_id: str
+    roles: frozenset[str] | None  # None: act with every role held
+
+
+def load_or_create_dev_key(path: Path) -> ec.EllipticCurvePrivateKey:
+    """The dev signing key; created (mode 0600) on first use so `kjede token` just works."""
+    if path.exists():
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            raise AuthenticationError(f"{path} is not an EC private key")
+        return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    path.touch(mode=0o600)
+    path.write_bytes(pem)
+    return key
+
+
+def mint_dev_token(
+    settings: Settings,
+    *,
+    email: str,
+    organization_id: str,
+    roles: list[str] | None = None,
+    ttl: dt.timedelta | None = None,
+    now: dt.datetime | None = None,
+) -> str:
+    """Sign a development token; refused in prod, where an OIDC provider issues tokens."""
+    if not settings.is_dev:
+        raise AuthenticationError("dev tokens are disabled when KJEDE_ENVIRONMENT=prod")
+    issued = now or dt.datetime.now(dt.UTC)
+    lifetime = ttl or dt.timedelta(seconds=settings.token_ttl_seconds)
+    claims: dict[str, Any] = {
+        "iss": settings.token_issuer,
+        "aud": settings.token_audience,
+        "sub": email,
+        "email": email,
+        "org": organization_id,
+        "iat": issued,
+        "exp": issued + lifetime,
+    }
+    if roles is not None:
+        claims["roles"] = sorted(roles)
+    key = load_or_create_dev_key(settings.resolved_signing_key_path)
+    return jwt.encode(claims, key, algorithm=DEV_ALGORITHM)
+
+
+class TokenVerifier:
+    """Checks signature, issuer, audience and expiry, and extracts `TokenClaims`."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._jwks: jwt.PyJWKClient | None = None
+        self._dev_public_key: ec.EllipticCurvePublicKey | None = None
+        if settings.is_dev:
+            key = load_or_create_dev_key(settings.resolved_signing_key_path)
+            self._dev_public_key = key.public_key()
+        elif settings.token_jwks_url:
+            self._jwks = jwt.PyJWKClient(settings.token_jwks_url, cache_keys=True)
+        else:
+            raise ValueError("KJEDE_TOKEN_JWKS_URL is required when KJEDE_ENVIRONMENT=prod")
+
+    def verify(self, token: str) -> TokenClaims:
+        try:
+            if self._jwks is not None:
+                key: Any = self._jwks.get_signing_key_from_jwt(token).key
+                algorithms = OIDC_ALGORITHMS
+            else:
+                key = self._dev_public_key
+                algorithms = [DEV_ALGORITHM]
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=algorithms,
+                issuer=self._settings.token_issuer,
+                audience=self._settings.token_audience,
+                options={"require": ["exp", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise AuthenticationError("token has expired; sign in again") from exc
+        except jwt.InvalidSignatureError as exc:
+            raise AuthenticationError("token signature is invalid") from exc
+        except jwt.PyJWTError as exc:
+            raise AuthenticationError(f"token is invalid: {exc}") from exc
+        email = claims.get("email")
+        org = claims.get("org")
+        if not isinstance(email, str) or not isinstance(org, str):
+            raise AuthenticationError("token must carry 'email' and 'org' claims")
+        roles = claims.get("roles")
+        return TokenClaims(
+            email=email.lower(),
+            organization_id=org,
+            roles=frozenset(roles) if isinstance(roles, list) else None,
+        )

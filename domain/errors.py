@@ -1,0 +1,60 @@
+"""Errors the domain raises; the GraphQL layer maps `code` onto the error contract.
+
+The message is shown to the user as is, so it must say what to fix, and it
+never carries data the caller may not see.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+ErrorCode = Literal[
+    "BAD_USER_INPUT",
+    "FORBIDDEN",
+    "NOT_FOUND",
+    "CONFLICT",
+    "UNAUTHENTICATED",
+    "PERSONAL_DATA_DETECTED",
+]
+
+ERROR_CODES: frozenset[str] = frozenset(get_args(ErrorCode))
+
+
+class DomainError(Exception):
+    """A refusal the user can act on; `field` names the input to fix, if any."""
+
+    code: ErrorCode = "BAD_USER_INPUT"
+
+    def __init__(
+        self, message: str, *, field: str | None = None, code: ErrorCode | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code is not None:
+            self.code = code
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        return f"{name}(code={self.code!r}, field={self.field!r}, message={self.message!r})"
+
+
+class InvalidInput(DomainError):
+    """An input value is malformed; the field comes first because it is always known."""
+
+    code: ErrorCode = "BAD_USER_INPUT"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message, field=field)
+
+
+class Forbidden(DomainError):
+    code: ErrorCode = "FORBIDDEN"
+
+
+class NotFound(DomainError):
+    code: ErrorCode = "NOT_FOUND"
+
+
+class Conflict(DomainError):
+    code: ErrorCode = "CONFLICT"

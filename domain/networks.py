@@ -1,0 +1,108 @@
+"""Rules for networks and contracts, as plain functions over plain values."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from domain.enums import NetworkKind, OrganizationKind
+from domain.errors import Conflict, Forbidden, InvalidInput
+
+DEFAULT_CALL_OFF_THRESHOLD_HOURS = 250
+
+
+def require_text(field: str, value: str, max_length: int = 300) -> str:
+    cleaned = value.strip()
+    if not cleaned:
+        raise InvalidInput(field, "must not be empty")
+    if len(cleaned) > max_length:
+        raise InvalidInput(field, f"must be at most {max_length} characters")
+    return cleaned
+
+
+def check_network_terms(
+    *,
+    call_off_threshold_hours: int | None,
+    max_subcontractor_tiers: int | None,
+    min_environmental_weight: float | None,
+) -> None:
+    if call_off_threshold_hours is not None and call_off_threshold_hours <= 0:
+        raise InvalidInput("callOffThresholdHours", "must be a positive number of hours")
+    if max_subcontractor_tiers is not None and max_subcontractor_tiers < 1:
+        raise InvalidInput("maxSubcontractorTiers", "must be at least 1")
+    if min_environmental_weight is not None and not 0 <= min_environmental_weight <= 1:
+        raise InvalidInput(
+            "minEnvironmentalWeight", "must be a fraction between 0 and 1, e.g. 0.5 for 50 %"
+        )
+
+
+def check_can_lead(kind: NetworkKind, lead_kind: OrganizationKind) -> None:
+    """Framework agreements are led by a public body; national networks by a
+    coordinator (or a public body acting as one)."""
+    allowed = {
+        NetworkKind.FRAMEWORK_AGREEMENT: {OrganizationKind.PUBLIC_BODY},
+        NetworkKind.NATIONAL_NETWORK: {OrganizationKind.COORDINATOR, OrganizationKind.PUBLIC_BODY},
+    }[kind]
+    if lead_kind not in allowed:
+        names = " or ".join(sorted(k.value for k in allowed))
+        raise Forbidden(f"a {kind.value} must be led by a {names}, not a {lead_kind.value}")
+
+
+def check_can_add_member(kind: NetworkKind, member_kind: OrganizationKind) -> None:
+    if kind is not NetworkKind.NATIONAL_NETWORK:
+        raise Conflict(
+            "bodies accede to a framework agreement themselves with joinNetwork; "
+            "addNetworkMember is for national networks"
+        )
+    if member_kind not in (OrganizationKind.PUBLIC_BODY, OrganizationKind.COORDINATOR):
+        raise InvalidInput("organizationId", "network members must be public bodies")
+
+
+def check_can_join(
+    kind: NetworkKind,
+    joiner_kind: OrganizationKind,
+    join_deadline: dt.date | None,
+    today: dt.date,
+) -> None:
+    """A public body accedes to a framework agreement by a signed declaration."""
+    if kind is not NetworkKind.FRAMEWORK_AGREEMENT:
+        raise Conflict("national networks are joined through their coordinator (addNetworkMember)")
+    if joiner_kind is not OrganizationKind.PUBLIC_BODY:
+        raise Forbidden("only public bodies can accede to a framework agreement")
+    if join_deadline is not None and today > join_deadline:
+        raise Conflict(f"the accession deadline {join_deadline.isoformat()} has passed")
+
+
+def check_supplier_rank(
+    kind: NetworkKind,
+    supplier_kind: OrganizationKind,
+    rank: int,
+    rank_holder_id: str | None,
+    supplier_id: str,
+) -> None:
+    """Parallel suppliers are ranked 1, 2, ...; one supplier per rank."""
+    if kind is not NetworkKind.FRAMEWORK_AGREEMENT:
+        raise Conflict("only framework agreements rank suppliers")
+    if supplier_kind is not OrganizationKind.SUPPLIER:
+        raise InvalidInput("supplierId", "must be an organisation of kind SUPPLIER")
+    if rank < 1:
+        raise InvalidInput("rank", "must be 1 or higher; 1 is called off first")
+    if rank_holder_id is not None and rank_holder_id != supplier_id:
+        raise Conflict(f"rank {rank} is already held by another supplier; pick a free rank")
+
+
+def check_contract(
+    *,
+    buyer_kind: OrganizationKind,
+    supplier_kind: OrganizationKind,
+    start_date: dt.date,
+    end_date: dt.date | None,
+    value: float | None,
+) -> None:
+    if buyer_kind is not OrganizationKind.PUBLIC_BODY:
+        raise Forbidden("only public bodies record contracts with suppliers")
+    if supplier_kind is not OrganizationKind.SUPPLIER:
+        raise InvalidInput("supplierId", "must be an organisation of kind SUPPLIER")
+    if end_date is not None and end_date < start_date:
+        raise InvalidInput("endDate", "must not be before startDate")
+    if value is not None and value < 0:
+        raise InvalidInput("value", "must not be negative")

@@ -1,0 +1,69 @@
+"""The Apollo Federation 2 subgraph: one schema module per domain, merged here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import strawberry
+from graphql import ASTValidationRule
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from api.settings import Settings
+from schema.audit_report_mutations import AuditReportMutations
+from schema.audit_reports import AuditReportQueries
+from schema.contracts import ContractMutations, ContractQueries
+from schema.errors import ErrorCodes
+from schema.facilities import FacilityQueries
+from schema.networks import NetworkMutations, NetworkQueries
+from schema.organizations import OrganizationQueries
+from schema.viewer import ViewerQueries
+
+
+@strawberry.type
+class Query(
+    ViewerQueries,
+    OrganizationQueries,
+    NetworkQueries,
+    ContractQueries,
+    FacilityQueries,
+    AuditReportQueries,
+):
+    pass
+
+
+@strawberry.type
+class Mutation(NetworkMutations, ContractMutations, AuditReportMutations):
+    pass
+
+
+def build_schema(settings: Settings) -> strawberry.federation.Schema:
+    """Hardened for a public API from day one: limits, caches, no suggestions,
+    and no introspection in prod (the gateway reads `_service { sdl }`)."""
+    extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
+        ErrorCodes,
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: ParserCache(maxsize=1024),
+        lambda: ValidationCache(maxsize=1024),
+    ]
+    if not settings.is_dev:
+        rules: list[type[ASTValidationRule]] = [NoSchemaIntrospectionCustomRule]
+        extensions.append(lambda: AddValidationRules(rules))
+    return strawberry.federation.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        federation_version="2.11",
+        config=StrawberryConfig(disable_field_suggestions=True),
+    )

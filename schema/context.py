@@ -1,0 +1,80 @@
+"""What every resolver gets: the caller, one DB session, the loaders and the services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import strawberry
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+
+from api.settings import Settings
+from authz.enforcer import Authorizer
+from authz.principal import Principal
+from domain.audit_reports import ViewerFacts
+from domain.errors import DomainError
+from schema.loaders import Loaders
+from storage.models import Network, NetworkParticipant
+from storage.objects import ObjectStore
+
+
+class Unauthenticated(DomainError):
+    code = "UNAUTHENTICATED"
+
+    def __init__(self, message: str = "sign in: send 'Authorization: Bearer <token>'") -> None:
+        super().__init__(message)
+
+
+@dataclass
+class Context:
+    request: Request | None
+    settings: Settings
+    session: AsyncSession
+    principal: Principal | None
+    authorizer: Authorizer
+    objects: ObjectStore
+    loaders: Loaders
+    url_secret: bytes
+    _facts: ViewerFacts | None = field(default=None, init=False, repr=False)
+
+    def viewer(self) -> Principal:
+        """The signed-in principal; anonymous callers get UNAUTHENTICATED."""
+        if self.principal is None:
+            raise Unauthenticated()
+        return self.principal
+
+    def require(self, action: str, resource: str, owner_id: str | None = None) -> Principal:
+        """The one authorization check resolvers make: may the caller do ACTION on RESOURCE?"""
+        principal = self.viewer()
+        self.authorizer.require(principal, action, resource, owner_id)
+        return principal
+
+    async def viewer_facts(self) -> ViewerFacts:
+        """The caller's organisation, kind, roles and networks: computed once per request
+        and compiled into every row filter."""
+        if self._facts is None:
+            principal = self.principal
+            if principal is None:
+                self._facts = ViewerFacts(None, None, frozenset(), frozenset())
+            else:
+                self._facts = ViewerFacts(
+                    organization_id=principal.organization_id,
+                    organization_kind=principal.organization_kind,
+                    roles=principal.roles,
+                    network_ids=await network_ids_of(self.session, principal.organization_id),
+                )
+        return self._facts
+
+
+async def network_ids_of(session: AsyncSession, organization_id: str) -> frozenset[str]:
+    """Networks an organisation leads or participates in."""
+    participant = select(NetworkParticipant.network_id).where(
+        NetworkParticipant.organization_id == organization_id
+    )
+    led = select(Network.id).where(Network.lead_id == organization_id)
+    rows = await session.execute(participant.union(led))
+    return frozenset(rows.scalars())
+
+
+Info = strawberry.Info[Context, None]

@@ -1,0 +1,114 @@
+"""Per-request DataLoaders: one SQL statement per relation and nesting level."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from storage import models
+
+ModelT = TypeVar("ModelT", bound=models.Base)
+
+
+def by_id(
+    session: AsyncSession, model: type[ModelT]
+) -> Callable[[list[str]], Awaitable[list[ModelT | None]]]:
+    """Load rows by primary key, in key order, None for missing ids."""
+
+    async def load(ids: list[str]) -> list[ModelT | None]:
+        pk = model.__mapper__.primary_key[0]
+        rows = (await session.execute(select(model).where(pk.in_(ids)))).scalars()
+        found = {getattr(row, str(pk.key)): row for row in rows}
+        return [found.get(key) for key in ids]
+
+    return load
+
+
+def grouped(
+    session: AsyncSession, model: type[ModelT], column: Any, order_by: Sequence[Any] = ()
+) -> Callable[[list[str]], Awaitable[list[list[ModelT]]]]:
+    """Load the rows whose `column` matches each key, one list per key."""
+
+    async def load(keys: list[str]) -> list[list[ModelT]]:
+        stmt = select(model).where(column.in_(keys)).order_by(*order_by)
+        groups: dict[str, list[ModelT]] = defaultdict(list)
+        for row in (await session.execute(stmt)).scalars():
+            groups[getattr(row, column.key)].append(row)
+        return [groups.get(key, []) for key in keys]
+
+    return load
+
+
+class Loaders:
+    """Built fresh for every request so no data leaks between callers."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.organization = DataLoader(load_fn=by_id(session, models.Organization))
+        self.user = DataLoader(load_fn=by_id(session, models.User))
+        self.network = DataLoader(load_fn=by_id(session, models.Network))
+        self.network_participants = DataLoader(
+            load_fn=grouped(
+                session,
+                models.NetworkParticipant,
+                models.NetworkParticipant.network_id,
+                (models.NetworkParticipant.id,),
+            )
+        )
+        self.network_suppliers = DataLoader(
+            load_fn=grouped(
+                session,
+                models.NetworkSupplier,
+                models.NetworkSupplier.network_id,
+                (models.NetworkSupplier.rank,),
+            )
+        )
+        self.reports = ReportLoaders(session)
+
+
+class ReportLoaders:
+    """Relations of audit reports; one statement per relation per request level."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.report = DataLoader(load_fn=by_id(session, models.AuditReport))
+        self.findings = DataLoader(
+            load_fn=grouped(
+                session,
+                models.Finding,
+                models.Finding.report_id,
+                (models.Finding.position, models.Finding.id),
+            )
+        )
+        self.corrective_action = DataLoader(
+            load_fn=grouped(session, models.CorrectiveAction, models.CorrectiveAction.finding_id)
+        )
+        self.documents = DataLoader(
+            load_fn=grouped(
+                session, models.Document, models.Document.report_id, (models.Document.id,)
+            )
+        )
+        self.facilities = DataLoader(load_fn=facilities_by_report(session))
+        self.focus_area = DataLoader(load_fn=by_id(session, models.FocusArea))
+
+
+def facilities_by_report(
+    session: AsyncSession,
+) -> Callable[[list[str]], Awaitable[list[list[models.Facility]]]]:
+    async def load(report_ids: list[str]) -> list[list[models.Facility]]:
+        link = models.AuditReportFacility
+        stmt = (
+            select(link.report_id, models.Facility)
+            .join(models.Facility, models.Facility.id == link.facility_id)
+            .where(link.report_id.in_(report_ids))
+            .order_by(models.Facility.name, models.Facility.id)
+        )
+        groups: dict[str, list[models.Facility]] = defaultdict(list)
+        for report_id, facility in (await session.execute(stmt)).tuples():
+            groups[report_id].append(facility)
+        return [groups.get(key, []) for key in report_ids]
+
+    return load

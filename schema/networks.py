@@ -1,0 +1,229 @@
+"""Networks: framework agreements and national networks, their members and ranked suppliers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Self
+
+import strawberry
+from sqlalchemy import select
+
+from authz.policies import Action, Resource
+from domain import networks as rules
+from domain.enums import NetworkKind
+from domain.errors import NotFound
+from schema.context import Info
+from schema.organizations import Organization, load_organization, load_organizations
+from schema.pagination import Connection, paginate
+from storage import models
+
+
+@strawberry.type
+class RankedSupplier:
+    rank: int
+    supplier_id: strawberry.Private[str]
+
+    @strawberry.field
+    async def supplier(self, info: Info) -> Organization:
+        return await load_organization(info, self.supplier_id)
+
+
+@strawberry.federation.type(keys=["id"])
+class Network:
+    id: strawberry.ID
+    name: str
+    kind: NetworkKind
+    join_deadline: dt.date | None
+    call_off_threshold_hours: int
+    max_subcontractor_tiers: int | None
+    min_environmental_weight: float | None
+    lead_id: strawberry.Private[str]
+
+    @classmethod
+    def from_model(cls, row: models.Network) -> Self:
+        return cls(
+            id=strawberry.ID(row.id),
+            name=row.name,
+            kind=row.kind,
+            join_deadline=row.join_deadline,
+            call_off_threshold_hours=row.call_off_threshold_hours,
+            max_subcontractor_tiers=row.max_subcontractor_tiers,
+            min_environmental_weight=row.min_environmental_weight,
+            lead_id=row.lead_id,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
+        info.context.require(Action.READ, Resource.NETWORK)
+        row = await info.context.loaders.network.load(str(id))
+        return cls.from_model(row) if row else None
+
+    @strawberry.field
+    async def lead(self, info: Info) -> Organization:
+        return await load_organization(info, self.lead_id)
+
+    @strawberry.field(description="Bodies with an accession declaration (or added members).")
+    async def participants(self, info: Info) -> list[Organization]:
+        rows = await info.context.loaders.network_participants.load(self.id)
+        return await load_organizations(info, [row.organization_id for row in rows])
+
+    @strawberry.field(description="Framework agreements: suppliers in priority order, 1 first.")
+    async def suppliers(self, info: Info) -> list[RankedSupplier]:
+        rows = await info.context.loaders.network_suppliers.load(self.id)
+        return [RankedSupplier(rank=row.rank, supplier_id=row.supplier_id) for row in rows]
+
+
+@strawberry.input
+class NetworkInput:
+    name: str
+    kind: NetworkKind
+    join_deadline: dt.date | None = None
+    call_off_threshold_hours: int | None = None
+    max_subcontractor_tiers: int | None = None
+    min_environmental_weight: float | None = None
+
+
+async def get_network(info: Info, network_id: str) -> models.Network:
+    row = await info.context.loaders.network.load(network_id)
+    if row is None:
+        raise NotFound(f"no network with id {network_id}")
+    return row
+
+
+async def get_organization_row(info: Info, organization_id: str, field: str) -> models.Organization:
+    row = await info.context.loaders.organization.load(organization_id)
+    if row is None:
+        raise NotFound(f"no organisation with id {organization_id} ({field})")
+    return row
+
+
+@strawberry.type
+class NetworkQueries:
+    @strawberry.field(description="Framework agreements and national networks, oldest first.")
+    async def networks(
+        self, info: Info, first: int = 50, after: str | None = None
+    ) -> Connection[Network]:
+        info.context.require(Action.READ, Resource.NETWORK)
+        return await paginate(
+            info.context,
+            select(models.Network),
+            models.Network.id,
+            first=first,
+            after=after,
+            to_node=Network.from_model,
+        )
+
+
+@strawberry.type
+class NetworkMutations:
+    @strawberry.mutation(description="The caller's organisation leads (or coordinates) it.")
+    async def create_network(self, info: Info, input: NetworkInput) -> Network:
+        principal = info.context.require(Action.CREATE, Resource.NETWORK)
+        name = rules.require_text("name", input.name)
+        rules.check_can_lead(input.kind, principal.organization_kind)
+        rules.check_network_terms(
+            call_off_threshold_hours=input.call_off_threshold_hours,
+            max_subcontractor_tiers=input.max_subcontractor_tiers,
+            min_environmental_weight=input.min_environmental_weight,
+        )
+        session = info.context.session
+        network = models.Network(
+            name=name,
+            kind=input.kind,
+            lead_id=principal.organization_id,
+            join_deadline=input.join_deadline,
+            call_off_threshold_hours=input.call_off_threshold_hours
+            or rules.DEFAULT_CALL_OFF_THRESHOLD_HOURS,
+            max_subcontractor_tiers=input.max_subcontractor_tiers,
+            min_environmental_weight=input.min_environmental_weight,
+        )
+        session.add(network)
+        await session.flush()
+        session.add(
+            models.NetworkParticipant(
+                network_id=network.id,
+                organization_id=principal.organization_id,
+                signed_by_user_id=principal.user_id,
+                signed_at=models.utcnow(),
+            )
+        )
+        await session.commit()
+        return Network.from_model(network)
+
+    @strawberry.mutation(description="National networks: the coordinator adds members.")
+    async def add_network_member(
+        self, info: Info, network_id: strawberry.ID, organization_id: strawberry.ID
+    ) -> Network:
+        network = await get_network(info, str(network_id))
+        info.context.require(Action.ADD_MEMBER, Resource.NETWORK, network.lead_id)
+        member = await get_organization_row(info, str(organization_id), "organizationId")
+        rules.check_can_add_member(network.kind, member.kind)
+        session = info.context.session
+        existing = await session.scalar(
+            select(models.NetworkParticipant).where(
+                models.NetworkParticipant.network_id == network.id,
+                models.NetworkParticipant.organization_id == member.id,
+            )
+        )
+        if existing is None:
+            session.add(models.NetworkParticipant(network_id=network.id, organization_id=member.id))
+            await session.commit()
+        return Network.from_model(network)
+
+    @strawberry.mutation(description="Framework agreements: the lead ranks parallel suppliers.")
+    async def add_network_supplier(
+        self, info: Info, network_id: strawberry.ID, supplier_id: strawberry.ID, rank: int
+    ) -> Network:
+        network = await get_network(info, str(network_id))
+        info.context.require(Action.ADD_SUPPLIER, Resource.NETWORK, network.lead_id)
+        supplier = await get_organization_row(info, str(supplier_id), "supplierId")
+        session = info.context.session
+        rank_holder = await session.scalar(
+            select(models.NetworkSupplier.supplier_id).where(
+                models.NetworkSupplier.network_id == network.id,
+                models.NetworkSupplier.rank == rank,
+            )
+        )
+        rules.check_supplier_rank(network.kind, supplier.kind, rank, rank_holder, supplier.id)
+        ranked = await session.scalar(
+            select(models.NetworkSupplier).where(
+                models.NetworkSupplier.network_id == network.id,
+                models.NetworkSupplier.supplier_id == supplier.id,
+            )
+        )
+        if ranked is None:
+            session.add(
+                models.NetworkSupplier(network_id=network.id, supplier_id=supplier.id, rank=rank)
+            )
+        else:
+            ranked.rank = rank
+        await session.commit()
+        return Network.from_model(network)
+
+    @strawberry.mutation(
+        description="A public body accedes to a framework agreement; records who signed, when."
+    )
+    async def join_network(self, info: Info, network_id: strawberry.ID) -> Network:
+        principal = info.context.require(Action.JOIN, Resource.NETWORK)
+        network = await get_network(info, str(network_id))
+        rules.check_can_join(
+            network.kind, principal.organization_kind, network.join_deadline, dt.date.today()
+        )
+        session = info.context.session
+        participant = await session.scalar(
+            select(models.NetworkParticipant).where(
+                models.NetworkParticipant.network_id == network.id,
+                models.NetworkParticipant.organization_id == principal.organization_id,
+            )
+        )
+        if participant is None:
+            session.add(
+                models.NetworkParticipant(
+                    network_id=network.id,
+                    organization_id=principal.organization_id,
+                    signed_by_user_id=principal.user_id,
+                    signed_at=models.utcnow(),
+                )
+            )
+            await session.commit()
+        return Network.from_model(network)

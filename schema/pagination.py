@@ -1,0 +1,94 @@
+"""Relay connections with keyset pagination on time-ordered ids."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from sqlalchemy import Select, func, select
+
+from domain.errors import InvalidInput
+from schema.context import Context
+
+NodeT = TypeVar("NodeT")
+RowT = TypeVar("RowT")
+
+CURSOR_PREFIX = "cursor:"
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+    has_previous_page: bool = False
+    start_cursor: str | None = None
+
+
+@strawberry.type
+class Edge(Generic[NodeT]):
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
+    page_info: PageInfo
+    total_count: int
+
+
+def encode_cursor(row_id: str) -> str:
+    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{row_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        raw = base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raw = ""
+    if not raw.startswith(CURSOR_PREFIX):
+        raise InvalidInput("after", "is not a cursor from this API; pass a pageInfo.endCursor")
+    return raw.removeprefix(CURSOR_PREFIX)
+
+
+def check_page_size(first: int, maximum: int) -> None:
+    if not 0 <= first <= maximum:
+        raise InvalidInput("first", f"must be between 0 and {maximum}, got {first}")
+
+
+async def paginate(
+    ctx: Context,
+    stmt: Select[Any],
+    id_column: Any,
+    *,
+    first: int,
+    after: str | None,
+    to_node: Callable[[Any], NodeT],
+) -> Connection[NodeT]:
+    """One page of `stmt` ordered by id after the cursor, plus its total count."""
+    check_page_size(first, ctx.settings.max_page_size)
+    total = (
+        await ctx.session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    ).scalar_one()
+    page_stmt = stmt
+    if after:
+        page_stmt = page_stmt.where(id_column > decode_cursor(after))
+    rows = list(
+        (await ctx.session.execute(page_stmt.order_by(id_column).limit(first + 1))).scalars()
+    )
+    has_next = len(rows) > first
+    rows = rows[:first]
+    edges = [Edge(cursor=encode_cursor(row.id), node=to_node(row)) for row in rows]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=has_next,
+            end_cursor=edges[-1].cursor if edges else None,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+        ),
+        total_count=total,
+    )

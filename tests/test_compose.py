@@ -1,0 +1,423 @@
+"""docker-compose.yml and the Dockerfile agree with each other and with `Settings`.
+
+Docker is not needed: the files are read as data. Each check returns the
+problems it finds; it runs once on the real files (no problems expected) and
+once per mutation that it must catch, so no check can pass vacuously.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shlex
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from api.settings import Environment, Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+DOCKERFILE = ROOT / "Dockerfile"
+
+PREFIX = "KJEDE_"
+EXPECTED_PORTS = {"postgres": 5432, "minio": 9000, "api": 8000}
+POSTGRES_PORT = 5432
+MINIO_DEFAULT_ADDRESS = ":9000"
+
+Compose = dict[str, Any]
+
+
+# Reading compose and Dockerfile data
+
+
+def load_compose() -> Compose:
+    data = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def service(compose: Compose, name: str) -> dict[str, Any]:
+    found = compose.get("services", {}).get(name)
+    return found if isinstance(found, dict) else {}
+
+
+def environment(svc: dict[str, Any]) -> dict[str, str]:
+    """Both compose spellings: a mapping, or a list of NAME=value."""
+    env = svc.get("environment") or {}
+    if isinstance(env, list):
+        return dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
+    return {str(name): "" if value is None else str(value) for name, value in env.items()}
+
+
+def container_ports(svc: dict[str, Any]) -> set[int]:
+    """Container ports published to the host, from short or long port syntax."""
+    ports: set[int] = set()
+    for entry in svc.get("ports") or []:
+        if isinstance(entry, dict):
+            if entry.get("published") is not None:
+                ports.add(int(entry["target"]))
+            continue
+        parts = str(entry).split("/", 1)[0].split(":")
+        if len(parts) >= 2:  # "container" alone publishes on a random host port
+            ports.add(int(parts[-1]))
+    return ports
+
+
+def command_args(svc: dict[str, Any]) -> list[str]:
+    command = svc.get("command") or []
+    return shlex.split(command) if isinstance(command, str) else [str(arg) for arg in command]
+
+
+def command_steps(svc: dict[str, Any]) -> list[list[str]]:
+    """The shell steps of `sh -c "a && b"`, or the command itself as one step."""
+    args = command_args(svc)
+    if len(args) == 3 and args[0] in {"sh", "/bin/sh", "bash"} and args[1] == "-c":
+        return [shlex.split(step) for step in args[2].split("&&")]
+    return [args]
+
+
+def option(args: list[str], name: str) -> str | None:
+    for index, arg in enumerate(args):
+        if arg == name and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def dockerfile_instructions(text: str) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) with line continuations joined and comments dropped."""
+    joined = re.sub(r"\\\n", " ", text)
+    instructions = []
+    for line in joined.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            keyword, _, rest = stripped.partition(" ")
+            instructions.append((keyword.upper(), rest.strip()))
+    return instructions
+
+
+def exec_form(arguments: str) -> list[str]:
+    return list(json.loads(arguments)) if arguments.startswith("[") else shlex.split(arguments)
+
+
+# Checks: each returns a list of problems, empty when the files are right
+
+
+def service_problems(compose: Compose) -> list[str]:
+    return [f"service {name!r} missing" for name in EXPECTED_PORTS if not service(compose, name)]
+
+
+def port_problems(compose: Compose) -> list[str]:
+    return [
+        f"{name}: container port {port} is not published"
+        for name, port in EXPECTED_PORTS.items()
+        if port not in container_ports(service(compose, name))
+    ]
+
+
+def settings_problems(compose: Compose) -> list[str]:
+    """api env names are real `Settings` fields, and their values validate."""
+    problems = []
+    values: dict[str, str] = {}
+    for name, value in environment(service(compose, "api")).items():
+        field = name[len(PREFIX) :].lower()
+        if not name.startswith(PREFIX) or field not in Settings.model_fields:
+            problems.append(f"api: {name} is not a Settings field")
+        else:
+            values[field] = value
+    try:
+        settings = Settings.model_validate(values)
+    except ValidationError as error:
+        return [*problems, f"api: settings do not validate: {error}"]
+    if settings.environment is Environment.PROD and not (
+        settings.token_jwks_url and settings.token_issuer != "kjede-dev"
+    ):
+        problems.append("api: prod needs KJEDE_TOKEN_ISSUER and KJEDE_TOKEN_JWKS_URL")
+    return problems
+
+
+def database_problems(compose: Compose) -> list[str]:
+    api_env = environment(service(compose, "api"))
+    pg_env = environment(service(compose, "postgres"))
+    url = urlsplit(api_env.get("KJEDE_DATABASE_URL", ""))
+    problems = []
+    if not url.scheme.startswith("postgresql"):
+        problems.append(f"database URL scheme {url.scheme!r} is not PostgreSQL")
+    if url.hostname != "postgres":
+        problems.append(f"database host {url.hostname!r} is not the postgres service")
+    if (url.port or POSTGRES_PORT) != POSTGRES_PORT:
+        problems.append(f"database port {url.port} is not {POSTGRES_PORT}")
+    expected = (pg_env.get("POSTGRES_USER"), pg_env.get("POSTGRES_PASSWORD"))
+    if (url.username, url.password) != expected:
+        problems.append("database credentials differ from POSTGRES_USER/POSTGRES_PASSWORD")
+    if url.path.lstrip("/") != pg_env.get("POSTGRES_DB", pg_env.get("POSTGRES_USER")):
+        problems.append(f"database name {url.path!r} is not POSTGRES_DB")
+    return problems
+
+
+def object_store_problems(compose: Compose) -> list[str]:
+    minio = service(compose, "minio")
+    api_env = environment(service(compose, "api"))
+    minio_env = environment(minio)
+    s3_port = int(
+        (option(command_args(minio), "--address") or MINIO_DEFAULT_ADDRESS).rsplit(":", 1)[1]
+    )
+    url = urlsplit(api_env.get("KJEDE_OBJECT_STORE_URL", ""))
+    problems = []
+    if url.hostname != "minio":
+        problems.append(f"object store host {url.hostname!r} is not the minio service")
+    if url.port != s3_port:
+        problems.append(f"object store port {url.port} is not minio's S3 port {s3_port}")
+    if s3_port not in container_ports(minio):
+        problems.append(f"minio S3 port {s3_port} is not published")
+    if api_env.get("KJEDE_OBJECT_STORE_ACCESS_KEY") != minio_env.get("MINIO_ROOT_USER"):
+        problems.append("object store access key differs from MINIO_ROOT_USER")
+    if api_env.get("KJEDE_OBJECT_STORE_SECRET_KEY") != minio_env.get("MINIO_ROOT_PASSWORD"):
+        problems.append("object store secret key differs from MINIO_ROOT_PASSWORD")
+    return problems
+
+
+def dependency_problems(compose: Compose) -> list[str]:
+    depends_on = service(compose, "api").get("depends_on") or {}
+    problems = []
+    for name in ("postgres", "minio"):
+        condition = depends_on.get(name, {}) if isinstance(depends_on, dict) else {}
+        if condition.get("condition") != "service_healthy":
+            problems.append(f"api does not wait for {name} to be healthy")
+        if not service(compose, name).get("healthcheck"):
+            problems.append(f"{name} has no healthcheck to wait for")
+    return problems
+
+
+def command_problems(compose: Compose) -> list[str]:
+    api = service(compose, "api")
+    steps = command_steps(api)
+    ports = container_ports(api)
+    problems = []
+    if not steps or steps[0] != ["kjede", "db", "upgrade"]:
+        problems.append(f"api command does not start with `kjede db upgrade`: {steps}")
+    serve = steps[-1] if steps else []
+    if serve[:2] != ["kjede", "serve"]:
+        problems.append(f"api command does not end with `kjede serve`: {steps}")
+    port = option(serve, "--port")
+    if port is None or int(port) not in ports:
+        problems.append(f"api serves on port {port}, published are {sorted(ports)}")
+    if option(serve, "--host") != "0.0.0.0":
+        problems.append("api does not listen on 0.0.0.0, so it is unreachable from outside")
+    return problems
+
+
+def dockerfile_problems(compose: Compose, dockerfile: str) -> list[str]:
+    api_port = EXPECTED_PORTS["api"]
+    instructions = dockerfile_instructions(dockerfile)
+    exposed = {
+        int(port.split("/")[0])
+        for keyword, arguments in instructions
+        if keyword == "EXPOSE"
+        for port in arguments.split()
+    }
+    problems = []
+    if api_port not in container_ports(service(compose, "api")) or api_port not in exposed:
+        problems.append(f"EXPOSE {sorted(exposed)} does not match the published api port")
+    commands = [exec_form(arguments) for keyword, arguments in instructions if keyword == "CMD"]
+    if not commands or option(commands[-1], "--port") != str(api_port):
+        problems.append(f"Dockerfile CMD does not serve on port {api_port}")
+    healthchecks = [arguments for keyword, arguments in instructions if keyword == "HEALTHCHECK"]
+    if not healthchecks or f":{api_port}/healthz" not in healthchecks[-1]:
+        problems.append(f"Dockerfile HEALTHCHECK does not hit :{api_port}/healthz")
+    return problems
+
+
+# The real files
+
+
+CHECKS: dict[str, Callable[[Compose], list[str]]] = {
+    "services": service_problems,
+    "ports": port_problems,
+    "settings": settings_problems,
+    "database": database_problems,
+    "object_store": object_store_problems,
+    "dependencies": dependency_problems,
+    "command": command_problems,
+    "dockerfile": lambda compose: dockerfile_problems(compose, DOCKERFILE.read_text()),
+}
+
+
+@pytest.mark.parametrize("check", CHECKS.values(), ids=CHECKS.keys())
+def test_real_files_pass(check: Callable[[Compose], list[str]]) -> None:
+    assert check(load_compose()) == []
+
+
+def test_api_env_is_read_by_settings() -> None:
+    """The names are found by the real settings loader, not only by our check."""
+    api_env = environment(service(load_compose(), "api"))
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in api_env.items():
+            patch.setenv(name, value)
+        settings = Settings()
+    assert settings.database_url == api_env["KJEDE_DATABASE_URL"]
+    assert settings.object_store_url == api_env["KJEDE_OBJECT_STORE_URL"]
+    assert str(settings.data_dir) == api_env["KJEDE_DATA_DIR"]
+    assert settings.is_dev
+
+
+def test_dockerfile_runs_as_non_root() -> None:
+    users = [
+        arguments
+        for keyword, arguments in dockerfile_instructions(DOCKERFILE.read_text())
+        if keyword == "USER"
+    ]
+    assert users and users[-1] not in {"root", "0"}
+
+
+# Each check catches what it is for
+
+
+def api_env(compose: Compose) -> dict[str, Any]:
+    env: dict[str, Any] = compose["services"]["api"]["environment"]
+    return env
+
+
+def set_api_command(script: str) -> Callable[[Compose], None]:
+    def mutate(compose: Compose) -> None:
+        compose["services"]["api"]["command"] = ["sh", "-c", script]
+
+    return mutate
+
+
+MUTATIONS: list[tuple[str, Callable[[Compose], None], Callable[[Compose], list[str]]]] = [
+    ("no minio", lambda c: c["services"].pop("minio"), service_problems),
+    ("postgres unpublished", lambda c: c["services"]["postgres"].pop("ports"), port_problems),
+    (
+        "api on another port",
+        lambda c: c["services"]["api"].update(ports=["8000:8080"]),
+        port_problems,
+    ),
+    (
+        "misspelt setting",
+        lambda c: api_env(c).update(KJEDE_DATABSE_URL="sqlite://"),
+        settings_problems,
+    ),
+    ("unprefixed variable", lambda c: api_env(c).update(DATABASE_URL="x"), settings_problems),
+    (
+        "invalid environment",
+        lambda c: api_env(c).update(KJEDE_ENVIRONMENT="staging"),
+        settings_problems,
+    ),
+    (
+        "prod without OIDC",
+        lambda c: api_env(c).update(KJEDE_ENVIRONMENT="prod"),
+        settings_problems,
+    ),
+    (
+        "database on localhost",
+        lambda c: api_env(c).update(
+            KJEDE_DATABASE_URL="postgresql+psycopg://kjede:kjede@localhost:5432/kjede"
+        ),
+        database_problems,
+    ),
+    (
+        "database wrong password",
+        lambda c: api_env(c).update(
+            KJEDE_DATABASE_URL="postgresql+psycopg://kjede:other@postgres:5432/kjede"
+        ),
+        database_problems,
+    ),
+    (
+        "database wrong port",
+        lambda c: api_env(c).update(
+            KJEDE_DATABASE_URL="postgresql+psycopg://kjede:kjede@postgres:5433/kjede"
+        ),
+        database_problems,
+    ),
+    (
+        "object store on console port",
+        lambda c: api_env(c).update(KJEDE_OBJECT_STORE_URL="http://minio:9001"),
+        object_store_problems,
+    ),
+    (
+        "object store on wrong host",
+        lambda c: api_env(c).update(KJEDE_OBJECT_STORE_URL="http://localhost:9000"),
+        object_store_problems,
+    ),
+    (
+        "wrong access key",
+        lambda c: api_env(c).update(KJEDE_OBJECT_STORE_ACCESS_KEY="someone"),
+        object_store_problems,
+    ),
+    (
+        "wrong secret key",
+        lambda c: api_env(c).update(KJEDE_OBJECT_STORE_SECRET_KEY="guess"),
+        object_store_problems,
+    ),
+    (
+        "minio moved its S3 port",
+        lambda c: c["services"]["minio"].update(command="server /data --address :9100"),
+        object_store_problems,
+    ),
+    (
+        "api starts before postgres is healthy",
+        lambda c: c["services"]["api"]["depends_on"]["postgres"].update(
+            condition="service_started"
+        ),
+        dependency_problems,
+    ),
+    (
+        "minio without healthcheck",
+        lambda c: c["services"]["minio"].pop("healthcheck"),
+        dependency_problems,
+    ),
+    ("no migration", set_api_command("kjede serve --host 0.0.0.0 --port 8000"), command_problems),
+    (
+        "serves an unpublished port",
+        set_api_command("kjede db upgrade && kjede serve --host 0.0.0.0 --port 9999"),
+        command_problems,
+    ),
+    (
+        "serves on loopback",
+        set_api_command("kjede db upgrade && kjede serve --host 127.0.0.1 --port 8000"),
+        command_problems,
+    ),
+    ("does not serve", set_api_command("kjede db upgrade"), command_problems),
+]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "check"),
+    [(mutate, check) for _, mutate, check in MUTATIONS],
+    ids=[name for name, _, _ in MUTATIONS],
+)
+def test_check_catches_mutation(
+    mutate: Callable[[Compose], None], check: Callable[[Compose], list[str]]
+) -> None:
+    compose = copy.deepcopy(load_compose())
+    mutate(compose)
+    assert check(compose) != []
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("EXPOSE 8000", "EXPOSE 8080"),
+        ('"--port", "8000"', '"--port", "8080"'),
+        ("127.0.0.1:8000/healthz", "127.0.0.1:8000/"),
+    ],
+)
+def test_dockerfile_check_catches_mutation(old: str, new: str) -> None:
+    text = DOCKERFILE.read_text()
+    assert old in text
+    assert dockerfile_problems(load_compose(), text.replace(old, new)) != []
+
+
+def test_dockerfile_check_catches_unpublished_api_port() -> None:
+    compose = load_compose()
+    compose["services"]["api"]["ports"] = ["8000:8080"]
+    assert dockerfile_problems(compose, DOCKERFILE.read_text()) != []
