@@ -112,7 +112,7 @@ async def party_row(
 
 
 async def presented(info: Info, report_id: str) -> AuditReport:
-    info.context.loaders.reports.findings.clear(report_id)
+    info.context.loaders.forget_reports()
     reports = await fetch_visible(info, [report_id])
     return reports[0]
 
@@ -402,7 +402,6 @@ async def replace_renditions(
         )
     )
     session.add_all(await store_renditions(info.context.objects, row, redacted))
-    info.context.loaders.reports.documents.clear(row.id)
 
 
 async def record_share_change(

@@ -48,6 +48,7 @@ class Loaders:
     """Built fresh for every request so no data leaks between callers."""
 
     def __init__(self, session: AsyncSession) -> None:
+        self._session = session
         self.organization = DataLoader(load_fn=by_id(session, models.Organization))
         self.user = DataLoader(load_fn=by_id(session, models.User))
         self.network = DataLoader(load_fn=by_id(session, models.Network))
@@ -68,6 +69,10 @@ class Loaders:
             )
         )
         self.reports = ReportLoaders(session)
+
+    def forget_reports(self) -> None:
+        """After a write, reports and their relations are read afresh."""
+        self.reports = ReportLoaders(self._session)
 
 
 class ReportLoaders:
@@ -107,7 +112,7 @@ def facilities_by_report(
             .order_by(models.Facility.name, models.Facility.id)
         )
         groups: dict[str, list[models.Facility]] = defaultdict(list)
-        for report_id, facility in (await session.execute(stmt)).tuples():
+        for report_id, facility in await session.execute(stmt):
             groups[report_id].append(facility)
         return [groups.get(key, []) for key in report_ids]
 

@@ -1,0 +1,166 @@
+"""Run the real `kjede` command in subprocesses: seed, mint tokens, serve with uvicorn.
+
+The HTTP and federation tests go through exactly what an operator types, so
+they catch what the in-process TestClient cannot: the console script, settings
+read from the environment, uvicorn, and the server's own startup migration.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+STARTUP_TIMEOUT = 30.0
+STOP_GRACE = 5.0
+COMMAND_TIMEOUT = 120.0
+LOG_TAIL_LINES = 40
+START_ATTEMPTS = 3
+
+
+def kjede_executable() -> Path:
+    """The console script installed next to the interpreter running the tests."""
+    return Path(sys.executable).parent / "kjede"
+
+
+def kjede_env(data_dir: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The caller's environment without its KJEDE_* settings (a developer's shell must
+    not leak into a test), plus a data dir and any settings the test passes."""
+    base = {key: value for key, value in os.environ.items() if not key.startswith("KJEDE_")}
+    # Rich wraps at 80 columns when not on a terminal; keep messages on one line.
+    base["COLUMNS"] = "1000"
+    base["KJEDE_DATA_DIR"] = str(data_dir)
+    base.update(env or {})
+    return base
+
+
+def run_kjede(
+    *args: str, data_dir: Path, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run `kjede ARGS...`; with `check`, a failure raises with the command's output."""
+    completed = subprocess.run(
+        [str(kjede_executable()), *args],
+        env=kjede_env(data_dir, env),
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT,
+        check=False,
+    )
+    if check and completed.returncode != 0:
+        raise AssertionError(
+            f"kjede {' '.join(args)} exited with {completed.returncode}\n"
+            f"stdout:\n{completed.stdout}\nstderr:\n{completed.stderr}"
+        )
+    return completed
+
+
+def seed_demo(data_dir: Path, env: dict[str, str] | None = None) -> None:
+    """`kjede demo --no-serve`: migrate and seed the demo world (its token table is
+    for humans; tests mint their own tokens with `mint_token`)."""
+    run_kjede("demo", "--no-serve", data_dir=data_dir, env=env)
+
+
+def mint_token(
+    data_dir: Path, user: str, org: str, role: str, env: dict[str, str] | None = None
+) -> str:
+    """`kjede token`: the dev token it prints on stdout."""
+    completed = run_kjede(
+        "token", "--user", user, "--org", org, "--role", role, data_dir=data_dir, env=env
+    )
+    token = completed.stdout.strip()
+    if token.count(".") != 2 or any(char.isspace() for char in token):
+        raise AssertionError(f"kjede token printed something other than a JWT: {token!r}")
+    return token
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return "(no log)"
+    return "\n".join(text.splitlines()[-lines:]) or "(empty log)"
+
+
+def _healthy(base_url: str) -> bool:
+    try:
+        return httpx.get(f"{base_url}/healthz", timeout=1.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM lets uvicorn finish the lifespan (engines disposed); SIGKILL if it hangs."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(STOP_GRACE)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # our own session: group id == pid
+        process.wait()
+
+
+def _start(data_dir: Path, env: dict[str, str] | None) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """Start `kjede serve` on a free port and wait for /healthz; a port lost to a race
+    (another process bound it between our probe and uvicorn's bind) is retried."""
+    for attempt in range(1, START_ATTEMPTS + 1):
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        log_path = data_dir.parent / f"{data_dir.name}-serve-{port}.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [str(kjede_executable()), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                env=kjede_env(data_dir, env),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not _healthy(base_url):
+            if process.poll() is not None:
+                lost_port = "address already in use" in tail(log_path).lower()
+                if lost_port and attempt < START_ATTEMPTS:
+                    break
+                raise RuntimeError(
+                    f"kjede serve exited with {process.returncode} during startup; "
+                    f"{log_path} ends with:\n{tail(log_path)}"
+                )
+            if time.monotonic() > deadline:
+                _stop(process)
+                raise RuntimeError(
+                    f"kjede serve did not answer {base_url}/healthz within "
+                    f"{STARTUP_TIMEOUT:.0f} s; {log_path} ends with:\n{tail(log_path)}"
+                )
+            time.sleep(0.1)
+        else:
+            return process, base_url, log_path
+    raise AssertionError("unreachable: the last attempt either returns or raises")
+
+
+@contextlib.contextmanager
+def running_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`kjede serve` for real (uvicorn) on a free port; yields the base URL and stops
+    the server on exit. Its output goes to `<data_dir>-serve-<port>.log` beside the
+    data dir, whose tail every startup failure shows."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    process, base_url, _log_path = _start(data_dir, env)
+    try:
+        yield base_url
+    finally:
+        _stop(process)
