@@ -12,12 +12,14 @@ from sqlalchemy import Engine, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.concurrency import iterate_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
 from api.auth import authenticate
+from api.metrics import Metrics, MetricsMiddleware
 from api.settings import Settings
 from api.tokens import AuthenticationError, TokenVerifier
 from authz.enforcer import Authorizer
@@ -169,6 +171,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     """Build the ASGI app; the database must already be migrated (`kjede db upgrade`)."""
     services = services or Services.from_settings(settings or Settings())
     endpoint = GraphQLEndpoint(services)
+    metrics = Metrics()
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -181,7 +184,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             Route("/healthz", healthz),
             download(services),
             readyz(services),
+            Route("/metrics", metrics.endpoint),
         ],
+        middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
         lifespan=lifespan,
     )
     app.state.services = services

@@ -6,7 +6,7 @@ tests check the SQL and the Python rule agree on random worlds.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 
 from domain.audit_reports import PERSONAL_DATA_ROLES, PUBLIC_SECTOR, READABLE_BY_OTHERS, ViewerFacts
 from domain.enums import ShareScope
@@ -104,5 +104,3 @@ def text_matches(viewer: ViewerFacts, text: str) -> ColumnElement[bool]:
 def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
-
-__all__ = ["text_matches", "true", "visible_reports"]

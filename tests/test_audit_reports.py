@@ -146,7 +146,8 @@ def test_supersede_by_newer_report(client: TestClient, world: World) -> None:
     new = create_inspection(client, w, title="Follow-up inspection")
     body = gql(
         client,
-        "mutation($id: ID!, $by: ID!) { supersedeAuditReport(id: $id, supersededById: $by) { status } }",
+        "mutation($id: ID!, $by: ID!) "
+        "{ supersedeAuditReport(id: $id, supersededById: $by) { status } }",
         w.tokens["auditor"],
         {"id": old, "by": new},
     )
@@ -220,7 +221,10 @@ def test_filters_and_text_search_only_over_what_the_viewer_may_see(
     w = build_reports_world(client, world)
     report_id = create_inspection(client, w)
     submit_and_publish(client, w, report_id, "NETWORK", w.network)
-    query = "query($f: AuditReportFilter) { auditReports(filter: $f) { totalCount edges { node { id } } } }"
+    query = (
+        "query($f: AuditReportFilter) "
+        "{ auditReports(filter: $f) { totalCount edges { node { id } } } }"
+    )
 
     def count(token: str, **filters: str) -> int:
         body = gql(client, query, token, {"f": filters})

@@ -200,3 +200,26 @@ def test_introspection_and_graphiql_only_in_dev(world: World, settings: Settings
         assert "graphiql" not in page.text.lower()
         sdl = gql(client, "{ _service { sdl } }")["data"]["_service"]["sdl"]
         assert '@key(fields: "id")' in sdl
+
+
+def test_health_readiness_and_metrics(client: TestClient, world: World) -> None:
+    assert client.get("/healthz").text == "ok"
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"ready": True, "database": "ok", "objectStore": "ok"}
+    gql(client, ME)
+    metrics = client.get("/metrics").text
+    assert 'kjede_http_requests_total{route="/graphql",status="200"} 1.0' in metrics
+    assert "kjede_http_request_duration_seconds_bucket" in metrics
+
+
+def test_readiness_fails_when_the_object_store_is_unwritable(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken() -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(client.app.state.services.objects, "check", broken)  # type: ignore[attr-defined]
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["objectStore"] == "failed: OSError"
