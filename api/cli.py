@@ -31,8 +31,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
 
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 
 def fail(message: str) -> typer.Exit:
@@ -45,6 +45,8 @@ def unit_of_work(settings: Settings) -> Iterator[Session]:
     """A committed session on the configured DB; domain errors become a clear exit."""
     engine = db.make_engine(settings.resolved_database_url)
     try:
+        if db.current_revision(engine) is None:
+            raise fail("the database is not migrated; run `kjede db upgrade` first")
         with db.transaction(db.make_session_factory(engine)) as session:
             yield session
     except DomainError as exc:
@@ -85,7 +87,11 @@ def serve(
         engine = db.make_engine(settings.resolved_database_url)
         prepare_database(engine)
         engine.dispose()
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    try:
+        application = create_app(settings)
+    except ValueError as exc:  # e.g. prod without KJEDE_TOKEN_JWKS_URL
+        raise fail(str(exc)) from exc
+    uvicorn.run(application, host=host, port=port, log_level="info")
 
 
 @app.command()

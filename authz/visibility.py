@@ -103,4 +103,3 @@ def text_matches(viewer: ViewerFacts, text: str) -> ColumnElement[bool]:
 
 def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-

@@ -62,7 +62,7 @@ def run_kjede(
     return completed
 
 
-def seed_demo(data_dir: Path, env: dict[str, str] | None = None) -> None:
+def run_demo(data_dir: Path, env: dict[str, str] | None = None) -> None:
     """`kjede demo --no-serve`: migrate and seed the demo world (its token table is
     for humans; tests mint their own tokens with `mint_token`)."""
     run_kjede("demo", "--no-serve", data_dir=data_dir, env=env)
@@ -115,10 +115,30 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def _start(data_dir: Path, env: dict[str, str] | None) -> tuple[subprocess.Popen[bytes], str, Path]:
-    """Start `kjede serve` on a free port and wait for /healthz; a port lost to a race
-    (another process bound it between our probe and uvicorn's bind) is retried."""
-    for attempt in range(1, START_ATTEMPTS + 1):
+def _wait_healthy(process: subprocess.Popen[bytes], base_url: str, log_path: Path) -> bool:
+    """True once /healthz answers; False if uvicorn lost its port to a race (another
+    process bound it between our probe and uvicorn's bind); raises on any other failure."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while not _healthy(base_url):
+        if process.poll() is not None:
+            if "address already in use" in tail(log_path).lower():
+                return False
+            raise RuntimeError(
+                f"kjede serve exited with {process.returncode} during startup; "
+                f"{log_path} ends with:\n{tail(log_path)}"
+            )
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"kjede serve did not answer {base_url}/healthz within "
+                f"{STARTUP_TIMEOUT:.0f} s; {log_path} ends with:\n{tail(log_path)}"
+            )
+        time.sleep(0.1)
+    return True
+
+
+def _start(data_dir: Path, env: dict[str, str] | None) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `kjede serve` on a free port and wait for /healthz, retrying a lost port."""
+    for _attempt in range(START_ATTEMPTS):
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
         log_path = data_dir.parent / f"{data_dir.name}-serve-{port}.log"
@@ -131,26 +151,13 @@ def _start(data_dir: Path, env: dict[str, str] | None) -> tuple[subprocess.Popen
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while not _healthy(base_url):
-            if process.poll() is not None:
-                lost_port = "address already in use" in tail(log_path).lower()
-                if lost_port and attempt < START_ATTEMPTS:
-                    break
-                raise RuntimeError(
-                    f"kjede serve exited with {process.returncode} during startup; "
-                    f"{log_path} ends with:\n{tail(log_path)}"
-                )
-            if time.monotonic() > deadline:
-                _stop(process)
-                raise RuntimeError(
-                    f"kjede serve did not answer {base_url}/healthz within "
-                    f"{STARTUP_TIMEOUT:.0f} s; {log_path} ends with:\n{tail(log_path)}"
-                )
-            time.sleep(0.1)
-        else:
-            return process, base_url, log_path
-    raise AssertionError("unreachable: the last attempt either returns or raises")
+        try:
+            if _wait_healthy(process, base_url, log_path):
+                return process, base_url
+        except BaseException:
+            _stop(process)
+            raise
+    raise RuntimeError(f"kjede serve lost its port to another process {START_ATTEMPTS} times")
 
 
 @contextlib.contextmanager
@@ -159,7 +166,7 @@ def running_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterato
     the server on exit. Its output goes to `<data_dir>-serve-<port>.log` beside the
     data dir, whose tail every startup failure shows."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    process, base_url, _log_path = _start(data_dir, env)
+    process, base_url = _start(data_dir, env)
     try:
         yield base_url
     finally:

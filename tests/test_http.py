@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from storage.demo import DEMO_ORGS, FRAMEWORK_NAME
-from tests.live import mint_token, run_kjede, running_server, seed_demo
+from tests.live import mint_token, run_demo, run_kjede, running_server
 
 pytestmark = pytest.mark.http
 
@@ -26,7 +26,7 @@ DEMO_NAMES = {org.key: org.name for org in DEMO_ORGS}
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh data dir seeded by `kjede demo --no-serve` (embedded SQLite)."""
     directory = tmp_path_factory.mktemp("http") / "data"
-    seed_demo(directory)
+    run_demo(directory)
     return directory
 
 
