@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -89,7 +90,13 @@ class GraphQLEndpoint:
 
     async def handle(self, request: Request) -> Response:
         services = self.services
-        async with services.sessions() as session:
+        # One connection for the whole request: GraphQL resolves sibling fields
+        # concurrently, and a session that had to check a connection out again
+        # (after a commit, or on its first query) would race with itself.
+        async with (
+            services.async_engine.connect() as connection,
+            services.sessions(bind=connection) as session,
+        ):
             try:
                 principal = await authenticate(
                     session, services.verifier, request.headers.get("authorization")
@@ -175,6 +182,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        # Everything imported so far lives as long as the process: keep it out of
+        # the collector's generations, or each full collection walks it again.
+        gc.collect()
+        gc.freeze()
         yield
         await services.close()
 

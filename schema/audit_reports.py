@@ -340,21 +340,12 @@ class AuditReportQueries:
         after: str | None = None,
     ) -> Connection[AuditReport]:
         stmt = await report_query(info, filter)
-        page = await paginate(
-            info.context, stmt, models.AuditReport.id, first=first, after=after, to_node=lambda r: r
-        )
-        presented = {
-            report.row.id: report
-            for report in await present_reports(info, [edge.node for edge in page.edges])
-        }
-        return Connection(
-            edges=[
-                type(edge)(cursor=edge.cursor, node=presented[edge.node.id])
-                for edge in page.edges
-                if edge.node.id in presented
-            ],
-            page_info=page.page_info,
-            total_count=page.total_count,
+
+        async def to_nodes(rows: list[models.AuditReport]) -> list[AuditReport]:
+            return await present_reports(info, rows)
+
+        return await paginate(
+            info.context, stmt, models.AuditReport.id, first=first, after=after, to_nodes=to_nodes
         )
 
     @strawberry.field(description="One report; NOT_FOUND when absent or not visible to the caller.")

@@ -13,7 +13,7 @@ from domain import networks as rules
 from schema.context import Info
 from schema.networks import get_organization_row
 from schema.organizations import Organization, load_organization
-from schema.pagination import Connection, paginate
+from schema.pagination import Connection, each, paginate
 from storage import models
 
 
@@ -98,7 +98,7 @@ class ContractQueries:
             models.Contract.id,
             first=first,
             after=after,
-            to_node=Contract.from_model,
+            to_nodes=each(Contract.from_model),
         )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from authz.policies import Action, Resource
 from domain.orgnumbers import normalize_country
 from schema.context import Info
-from schema.pagination import Connection, paginate
+from schema.pagination import Connection, each, paginate
 from storage import models
 
 
@@ -63,5 +63,5 @@ class FacilityQueries:
             models.Facility.id,
             first=first,
             after=after,
-            to_node=Facility.from_model,
+            to_nodes=each(Facility.from_model),
         )

@@ -14,7 +14,7 @@ from domain.enums import NetworkKind
 from domain.errors import NotFound
 from schema.context import Info
 from schema.organizations import Organization, load_organization, load_organizations
-from schema.pagination import Connection, paginate
+from schema.pagination import Connection, each, paginate
 from storage import models
 
 
@@ -110,7 +110,7 @@ class NetworkQueries:
             models.Network.id,
             first=first,
             after=after,
-            to_node=Network.from_model,
+            to_nodes=each(Network.from_model),
         )
 
 
@@ -154,6 +154,7 @@ class NetworkMutations:
     async def add_network_member(
         self, info: Info, network_id: strawberry.ID, organization_id: strawberry.ID
     ) -> Network:
+        info.context.require(Action.READ, Resource.NETWORK)  # anonymous: no existence leak
         network = await get_network(info, str(network_id))
         info.context.require(Action.ADD_MEMBER, Resource.NETWORK, network.lead_id)
         member = await get_organization_row(info, str(organization_id), "organizationId")
@@ -174,6 +175,7 @@ class NetworkMutations:
     async def add_network_supplier(
         self, info: Info, network_id: strawberry.ID, supplier_id: strawberry.ID, rank: int
     ) -> Network:
+        info.context.require(Action.READ, Resource.NETWORK)  # anonymous: no existence leak
         network = await get_network(info, str(network_id))
         info.context.require(Action.ADD_SUPPLIER, Resource.NETWORK, network.lead_id)
         supplier = await get_organization_row(info, str(supplier_id), "supplierId")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from authz.policies import Action, Resource
 from domain.enums import OrganizationKind
 from schema.context import Info
-from schema.pagination import Connection, paginate
+from schema.pagination import Connection, each, paginate
 from storage import models
 
 
@@ -74,5 +74,5 @@ class OrganizationQueries:
             models.Organization.id,
             first=first,
             after=after,
-            to_node=Organization.from_model,
+            to_nodes=each(Organization.from_model),
         )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
 import strawberry
 from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import InvalidInput
 from schema.context import Context
@@ -37,7 +38,15 @@ class Edge(Generic[NodeT]):
 class Connection(Generic[NodeT]):
     edges: list[Edge[NodeT]]
     page_info: PageInfo
-    total_count: int
+    count_query: strawberry.Private[Select[Any]]
+    session: strawberry.Private[AsyncSession]
+
+    @strawberry.field(description="All matching items, on every page.")
+    async def total_count(self) -> int:
+        """Counted only when asked for: at national scale the count scans every
+        visible row."""
+        count = select(func.count()).select_from(self.count_query.order_by(None).subquery())
+        return int((await self.session.execute(count)).scalar_one())
 
 
 def encode_cursor(row_id: str) -> str:
@@ -66,13 +75,11 @@ async def paginate(
     *,
     first: int,
     after: str | None,
-    to_node: Callable[[Any], NodeT],
+    to_nodes: Callable[[list[Any]], Awaitable[list[NodeT]]],
 ) -> Connection[NodeT]:
-    """One page of `stmt` ordered by id after the cursor, plus its total count."""
+    """One page of `stmt` ordered by id after the cursor; `to_nodes` turns the
+    page's rows into nodes in one batch."""
     check_page_size(first, ctx.settings.max_page_size)
-    total = (
-        await ctx.session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    ).scalar_one()
     page_stmt = stmt
     if after:
         page_stmt = page_stmt.where(id_column > decode_cursor(after))
@@ -80,8 +87,8 @@ async def paginate(
         (await ctx.session.execute(page_stmt.order_by(id_column).limit(first + 1))).scalars()
     )
     has_next = len(rows) > first
-    rows = rows[:first]
-    edges = [Edge(cursor=encode_cursor(row.id), node=to_node(row)) for row in rows]
+    nodes = await to_nodes(rows[:first])
+    edges = [Edge(cursor=encode_cursor(node.id), node=node) for node in nodes]  # type: ignore[attr-defined]
     return Connection(
         edges=edges,
         page_info=PageInfo(
@@ -90,5 +97,15 @@ async def paginate(
             has_previous_page=after is not None,
             start_cursor=edges[0].cursor if edges else None,
         ),
-        total_count=total,
+        count_query=stmt,
+        session=ctx.session,
     )
+
+
+def each(convert: Callable[[RowT], NodeT]) -> Callable[[list[RowT]], Awaitable[list[NodeT]]]:
+    """`to_nodes` for types built row by row without further I/O."""
+
+    async def to_nodes(rows: list[RowT]) -> list[NodeT]:
+        return [convert(row) for row in rows]
+
+    return to_nodes

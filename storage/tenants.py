@@ -56,17 +56,28 @@ def add_organization(
 def find_organization(
     session: Session, org_number: str, country: str | None = None
 ) -> Organization:
-    """Find by organisation number (any country unless given); NOT_FOUND says how to add it."""
-    digits = org_number.replace(" ", "").replace("-", "")
-    stmt = select(Organization).where(Organization.org_number == digits)
+    """Find by organisation number (any country unless given), spelt as `org add`
+    accepts it; NOT_FOUND says how to add it."""
+    countries = [normalize_country(country)] if country else ["NO", "SE", ""]
+    spellings = {stored_form(code, org_number) for code in countries} - {None}
+    stmt = select(Organization).where(Organization.org_number.in_(spellings))
     if country:
-        stmt = stmt.where(Organization.country == normalize_country(country))
+        stmt = stmt.where(Organization.country == countries[0])
     matches = list(session.scalars(stmt))
     if not matches:
         raise NotFound(f"no organisation with number {org_number}; add it with `kjede org add`")
     if len(matches) > 1:
         raise Conflict(f"organisation number {org_number} exists in several countries; give one")
     return matches[0]
+
+
+def stored_form(country: str, org_number: str) -> str | None:
+    """The number as `add_organization` stores it for `country` ("" = any other
+    country), or None when it is not valid there."""
+    try:
+        return normalize_org_number(country or "XX", org_number)
+    except InvalidInput:
+        return None
 
 
 def add_user_role(

@@ -245,7 +245,7 @@ def test_only_suppliers_can_be_ranked(client: TestClient, scene: Scene) -> None:
     refusal(body, "BAD_USER_INPUT", "supplierId")
 
 
-def test_another_body_cannot_add_suppliers_to_osloss_agreement(
+def test_another_body_cannot_add_suppliers_to_oslos_agreement(
     client: TestClient, scene: Scene
 ) -> None:
     network = create_network(client, scene.kari)
@@ -517,3 +517,27 @@ def test_facilities_reject_a_bad_country(client: TestClient, scene: Scene) -> No
     assert "'XX'" in message
     empty = data(gql(client, FACILITIES, scene.kari, {"country": "no"}), "facilities")
     assert empty == {"totalCount": 0, "edges": []}
+
+
+def test_anonymous_callers_are_unauthenticated_for_a_known_network(
+    client: TestClient, scene: Scene
+) -> None:
+    network = create_network(client, scene.kari)
+    supplier = {"networkId": network["id"], "supplierId": scene.acme, "rank": 1}
+    member = {"networkId": network["id"], "organizationId": scene.bergen}
+    assert error_codes(gql(client, ADD_SUPPLIER, None, supplier)) == ["UNAUTHENTICATED"]
+    assert error_codes(gql(client, ADD_MEMBER, None, member)) == ["UNAUTHENTICATED"]
+    assert error_codes(gql(client, JOIN, None, {"networkId": network["id"]})) == ["UNAUTHENTICATED"]
+
+
+@pytest.mark.parametrize(
+    ("operation", "variables"),
+    [
+        (ADD_MEMBER, {"networkId": "no-such-network", "organizationId": "x"}),
+        (ADD_SUPPLIER, {"networkId": "no-such-network", "supplierId": "x", "rank": 1}),
+    ],
+)
+def test_anonymous_callers_are_unauthenticated_for_an_unknown_network(
+    client: TestClient, scene: Scene, operation: str, variables: dict[str, Any]
+) -> None:
+    assert error_codes(gql(client, operation, None, variables)) == ["UNAUTHENTICATED"]
