@@ -367,7 +367,12 @@ async def run_benchmark(args: argparse.Namespace, settings: Settings, viewer: Vi
 
     try:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        # Run the app's lifespan as `kjede serve` does (it freezes start-up objects
+        # out of the garbage collector).
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://bench") as client,
+        ):
 
             async def graphql() -> httpx.Response:
                 return await client.post("/graphql", json=payload, headers=headers)
