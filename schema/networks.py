@@ -9,6 +9,7 @@ import strawberry
 from sqlalchemy import select
 
 from authz.policies import Action, Resource
+from authz.principal import Principal
 from domain import networks as rules
 from domain.enums import NetworkKind
 from domain.errors import NotFound
@@ -97,6 +98,30 @@ async def get_organization_row(info: Info, organization_id: str, field: str) -> 
     return row
 
 
+async def add_participant(
+    info: Info, network_id: str, organization_id: str, signed_by: Principal | None = None
+) -> None:
+    """Record a participant (with who signed its accession declaration, when);
+    idempotent, so a repeated join changes nothing."""
+    session = info.context.session
+    existing = await session.scalar(
+        select(models.NetworkParticipant.id).where(
+            models.NetworkParticipant.network_id == network_id,
+            models.NetworkParticipant.organization_id == organization_id,
+        )
+    )
+    if existing is None:
+        session.add(
+            models.NetworkParticipant(
+                network_id=network_id,
+                organization_id=organization_id,
+                signed_by_user_id=signed_by.user_id if signed_by else None,
+                signed_at=models.utcnow() if signed_by else None,
+            )
+        )
+    await session.commit()
+
+
 @strawberry.type
 class NetworkQueries:
     @strawberry.field(description="Framework agreements and national networks, oldest first.")
@@ -139,15 +164,7 @@ class NetworkMutations:
         )
         session.add(network)
         await session.flush()
-        session.add(
-            models.NetworkParticipant(
-                network_id=network.id,
-                organization_id=principal.organization_id,
-                signed_by_user_id=principal.user_id,
-                signed_at=models.utcnow(),
-            )
-        )
-        await session.commit()
+        await add_participant(info, network.id, principal.organization_id, signed_by=principal)
         return Network.from_model(network)
 
     @strawberry.mutation(description="National networks: the coordinator adds members.")
@@ -159,16 +176,7 @@ class NetworkMutations:
         info.context.require(Action.ADD_MEMBER, Resource.NETWORK, network.lead_id)
         member = await get_organization_row(info, str(organization_id), "organizationId")
         rules.check_can_add_member(network.kind, member.kind)
-        session = info.context.session
-        existing = await session.scalar(
-            select(models.NetworkParticipant).where(
-                models.NetworkParticipant.network_id == network.id,
-                models.NetworkParticipant.organization_id == member.id,
-            )
-        )
-        if existing is None:
-            session.add(models.NetworkParticipant(network_id=network.id, organization_id=member.id))
-            await session.commit()
+        await add_participant(info, network.id, member.id)
         return Network.from_model(network)
 
     @strawberry.mutation(description="Framework agreements: the lead ranks parallel suppliers.")
@@ -211,21 +219,5 @@ class NetworkMutations:
         rules.check_can_join(
             network.kind, principal.organization_kind, network.join_deadline, dt.date.today()
         )
-        session = info.context.session
-        participant = await session.scalar(
-            select(models.NetworkParticipant).where(
-                models.NetworkParticipant.network_id == network.id,
-                models.NetworkParticipant.organization_id == principal.organization_id,
-            )
-        )
-        if participant is None:
-            session.add(
-                models.NetworkParticipant(
-                    network_id=network.id,
-                    organization_id=principal.organization_id,
-                    signed_by_user_id=principal.user_id,
-                    signed_at=models.utcnow(),
-                )
-            )
-            await session.commit()
+        await add_participant(info, network.id, principal.organization_id, signed_by=principal)
         return Network.from_model(network)

@@ -19,6 +19,7 @@ from api.settings import Settings
 from api.tokens import mint_dev_token
 from authz.enforcer import Authorizer
 from domain.enums import OrganizationKind, Role
+from domain.orgnumbers import luhn_check_digit, mod11_check_digit
 from storage import db, tenants
 from storage.models import Organization
 
@@ -81,20 +82,13 @@ class World:
 
 def mod11_complete(base8: str) -> str:
     """Append the Norwegian mod-11 check digit (skipping bases that have none)."""
-    weights = (3, 2, 7, 6, 5, 4, 3, 2)
-    while True:
-        remainder = sum(int(d) * w for d, w in zip(base8, weights, strict=True)) % 11
-        if remainder != 1:
-            return base8 + str(0 if remainder == 0 else 11 - remainder)
+    while (digit := mod11_check_digit(base8)) is None:
         base8 = f"{int(base8) + 1:08d}"
+    return base8 + str(digit)
 
 
 def luhn_complete(base9: str) -> str:
-    total = 0
-    for index, char in enumerate(reversed(base9)):
-        digit = int(char) * (2 if index % 2 == 0 else 1)
-        total += digit - 9 if digit > 9 else digit
-    return base9 + str((10 - total % 10) % 10)
+    return base9 + str(luhn_check_digit(base9))
 
 
 @pytest.fixture
