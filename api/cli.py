@@ -260,18 +260,13 @@ def demo(
             )
         console.print(f"scale world: {stats}")
     engine.dispose()
-    table = Table("user", "organisation", "role", "token", title="Dev tokens", show_lines=True)
+    console.print("[bold]Dev tokens[/bold] (whole lines, for copying):")
     for user in world.users:
-        organization_id = user.org_id
-        table.add_row(
-            user.email,
-            user.org_name,
-            user.role.value,
-            mint_dev_token(
-                settings, email=user.email, organization_id=organization_id, roles=[user.role.value]
-            ),
+        token = mint_dev_token(
+            settings, email=user.email, organization_id=user.org_id, roles=[user.role.value]
         )
-    console.print(table)
+        console.print(f"{user.email}  {user.org_name}  {user.role.value}")
+        typer.echo(f"  {token}")
     console.print(f"GraphiQL: http://{host}:{port}/graphql  (send 'Authorization: Bearer <token>')")
     if serve_api:
         serve(host=host, port=port)

@@ -8,6 +8,7 @@ read from the environment, uvicorn, and the server's own startup migration.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import signal
 import socket
@@ -62,10 +63,16 @@ def run_kjede(
     return completed
 
 
-def run_demo(data_dir: Path, env: dict[str, str] | None = None) -> None:
-    """`kjede demo --no-serve`: migrate and seed the demo world (its token table is
-    for humans; tests mint their own tokens with `mint_token`)."""
-    run_kjede("demo", "--no-serve", data_dir=data_dir, env=env)
+def run_demo(data_dir: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """`kjede demo --no-serve`: migrate and seed the demo world; returns the dev
+    tokens it printed, by "email role"."""
+    output = run_kjede("demo", "--no-serve", data_dir=data_dir, env=env).stdout.splitlines()
+    tokens: dict[str, str] = {}
+    for heading, line in itertools.pairwise(output):
+        if line.startswith("  eyJ"):
+            email, *_, role = heading.split()
+            tokens[f"{email} {role}"] = line.strip()
+    return tokens
 
 
 def mint_token(

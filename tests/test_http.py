@@ -23,11 +23,16 @@ DEMO_NAMES = {org.key: org.name for org in DEMO_ORGS}
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh data dir seeded by `kjede demo --no-serve` (embedded SQLite)."""
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """A fresh data dir seeded by `kjede demo --no-serve` (embedded SQLite), and
+    the tokens it printed."""
     directory = tmp_path_factory.mktemp("http") / "data"
-    run_demo(directory)
-    return directory
+    return directory, run_demo(directory)
+
+
+@pytest.fixture(scope="module")
+def data_dir(demo: tuple[Path, dict[str, str]]) -> Path:
+    return demo[0]
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +95,18 @@ def test_networks_show_the_framework_agreement_in_priority_order(
     assert by_name[FRAMEWORK_NAME]["suppliers"] == [
         {"rank": rank, "supplier": {"name": DEMO_NAMES[f"consult_{rank}"]}} for rank in range(1, 6)
     ]
+
+
+def test_every_token_the_demo_prints_answers_me(
+    base_url: str, demo: tuple[Path, dict[str, str]]
+) -> None:
+    tokens = demo[1]
+    assert f"{OSLO_BUYER} PROCUREMENT_OFFICER" in tokens
+    assert len(tokens) >= 5
+    for key, token in tokens.items():
+        email, role = key.split()
+        body = post_graphql(base_url, "{ me { user { email } roles } }", token).json()
+        assert body["data"]["me"] == {"user": {"email": email}, "roles": [role]}, key
 
 
 def test_healthz_and_readyz(base_url: str) -> None:
