@@ -27,7 +27,7 @@ from authz.enforcer import Authorizer
 from schema.app_schema import build_schema
 from schema.context import Context
 from schema.loaders import Loaders
-from storage import signed_urls
+from storage import audit_log, signed_urls
 from storage.db import make_async_engine, make_async_session_factory, make_engine
 from storage.models import Document
 from storage.objects import ObjectStore, content_disposition, object_store_from_settings
@@ -114,9 +114,14 @@ class GraphQLEndpoint:
                 url_secret=services.url_secret,
             )
             try:
-                return await self.view.run(request, context=context)
+                response = await self.view.run(request, context=context)
             except HTTPException as exc:  # e.g. GET /graphql when GraphiQL is off
                 return PlainTextResponse(exc.reason, status_code=exc.status_code)
+            if context.audit_events:
+                # Sensitive data leaves only once its reads are on the audit log.
+                await audit_log.append(session, context.audit_events)
+                await session.commit()
+            return response
 
 
 def download(services: Services) -> Route:

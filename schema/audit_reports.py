@@ -224,13 +224,15 @@ async def present_reports(info: Info, rows: Sequence[models.AuditReport]) -> lis
         redacted = redact_report(report_structure(row, findings, actions), cleared)
         reports.append(AuditReport.from_redacted(row, cleared, redacted))
     if selects_any(info, SENSITIVE_FIELD_NAMES):
-        await log_sensitive_reads(info, reports)
+        log_sensitive_reads(info, reports)
     return reports
 
 
-async def log_sensitive_reads(info: Info, reports: Sequence[AuditReport]) -> None:
+def log_sensitive_reads(info: Info, reports: Sequence[AuditReport]) -> None:
+    """Queue an audit event per report read at RESTRICTED or PERSONAL; the endpoint
+    writes the request's events in one append before the response leaves."""
     principal = info.context.principal
-    events = [
+    info.context.audit_events += [
         audit_log.AuditEvent(
             action=f"read_{level.value.lower()}",
             subject_type="audit_report",
@@ -241,9 +243,6 @@ async def log_sensitive_reads(info: Info, reports: Sequence[AuditReport]) -> Non
         for report in reports
         if (level := reads_sensitive(report.clearance)) is not None
     ]
-    if events:
-        await audit_log.append(info.context.session, events)
-        await info.context.session.commit()
 
 
 def selects_any(info: Info, names: frozenset[str]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 import strawberry
@@ -15,6 +16,7 @@ from authz.principal import Principal
 from domain.audit_reports import ViewerFacts
 from domain.errors import DomainError
 from schema.loaders import Loaders
+from storage.audit_log import AuditEvent
 from storage.models import Network, NetworkParticipant
 from storage.objects import ObjectStore
 
@@ -36,7 +38,9 @@ class Context:
     objects: ObjectStore
     loaders: Loaders
     url_secret: bytes
+    audit_events: list[AuditEvent] = field(default_factory=list, init=False)
     _facts: ViewerFacts | None = field(default=None, init=False, repr=False)
+    _facts_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     def viewer(self) -> Principal:
         """The signed-in principal; anonymous callers get UNAUTHENTICATED."""
@@ -53,18 +57,21 @@ class Context:
     async def viewer_facts(self) -> ViewerFacts:
         """The caller's organisation, kind, roles and networks: computed once per request
         and compiled into every row filter."""
-        if self._facts is None:
-            principal = self.principal
-            if principal is None:
-                self._facts = ViewerFacts(None, None, frozenset(), frozenset())
-            else:
-                self._facts = ViewerFacts(
-                    organization_id=principal.organization_id,
-                    organization_kind=principal.organization_kind,
-                    roles=principal.roles,
-                    network_ids=await network_ids_of(self.session, principal.organization_id),
-                )
+        async with self._facts_lock:  # aliased root fields ask at the same time
+            if self._facts is None:
+                self._facts = await self._load_facts()
         return self._facts
+
+    async def _load_facts(self) -> ViewerFacts:
+        principal = self.principal
+        if principal is None:
+            return ViewerFacts(None, None, frozenset(), frozenset())
+        return ViewerFacts(
+            organization_id=principal.organization_id,
+            organization_kind=principal.organization_kind,
+            roles=principal.roles,
+            network_ids=await network_ids_of(self.session, principal.organization_id),
+        )
 
 
 async def network_ids_of(session: AsyncSession, organization_id: str) -> frozenset[str]:
