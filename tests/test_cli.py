@@ -264,6 +264,31 @@ def test_audit_verify_on_an_empty_log_says_intact(migrated: Path) -> None:
     assert "audit log intact: 0 entries" in ok("audit", "verify")
 
 
+def test_audit_verify_detects_a_changed_entry(migrated: Path) -> None:
+    from sqlalchemy import update
+
+    from api.settings import Settings
+    from storage import audit_log, db
+    from storage.models import AuditLogEntry
+
+    engine = db.make_engine(Settings().resolved_database_url)
+    events = [
+        audit_log.AuditEvent(action="share_changed", subject_type="audit_report", subject_id=str(n))
+        for n in range(3)
+    ]
+    with db.transaction(db.make_session_factory(engine)) as session:
+        audit_log.append_sync(session, events)
+    assert "audit log intact: 3 entries" in ok("audit", "verify")
+    with engine.begin() as connection:
+        connection.execute(
+            update(AuditLogEntry).where(AuditLogEntry.seq == 2).values(subject_id="other")
+        )
+    engine.dispose()
+    result = run("audit", "verify")
+    assert result.exit_code == 1
+    assert "broken at entry 2" in text_of(result)
+
+
 def test_org_is_found_by_the_spelling_it_was_registered_with(migrated: Path) -> None:
     ok("org", "add", *STOCKHOLM, "--org-number", "232100-0016")
     for index, spelling in enumerate(("2321000016", "232100-0016", "232100 0016")):
