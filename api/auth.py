@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio.to_thread
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,4 +61,6 @@ async def authenticate(
     token = bearer_token(authorization)
     if token is None:
         return None
-    return await principal_from_claims(session, verifier.verify(token))
+    # A JWKS refresh is blocking HTTP: keep it off the event loop.
+    claims = await anyio.to_thread.run_sync(verifier.verify, token)
+    return await principal_from_claims(session, claims)

@@ -122,9 +122,15 @@ class TokenVerifier:
         org = claims.get("org")
         if not isinstance(email, str) or not isinstance(org, str):
             raise AuthenticationError("token must carry 'email' and 'org' claims")
+        if claims.get("email_verified") is False:
+            raise AuthenticationError("the identity provider has not verified this e-mail address")
         roles = claims.get("roles")
+        if roles is not None and not (
+            isinstance(roles, list) and all(isinstance(role, str) for role in roles)
+        ):
+            raise AuthenticationError("the 'roles' claim must be a list of role names")
         return TokenClaims(
             email=email.lower(),
             organization_id=org,
-            roles=frozenset(roles) if isinstance(roles, list) else None,
+            roles=frozenset(roles) if roles is not None else None,
         )

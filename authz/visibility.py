@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 
-from domain.audit_reports import PERSONAL_DATA_ROLES, PUBLIC_SECTOR, READABLE_BY_OTHERS, ViewerFacts
+from domain.audit_reports import PUBLIC_SECTOR, READABLE_BY_OTHERS, ViewerFacts
 from domain.enums import ShareScope
 from storage.models import AuditReport, CorrectiveAction, Finding
 
@@ -66,7 +66,7 @@ def cleared_for_restricted(viewer: ViewerFacts) -> ColumnElement[bool]:
 
 
 def cleared_for_personal(viewer: ViewerFacts) -> ColumnElement[bool]:
-    if not viewer.roles & PERSONAL_DATA_ROLES:
+    if not viewer.reads_personal:
         return false()
     return is_party(viewer)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from domain.enums import AuditReportStatus, Classification, OrganizationKind, Role, ShareScope
+from domain.enums import AuditReportStatus, Classification, OrganizationKind, ShareScope
 from domain.errors import Conflict, InvalidInput
 
 # Lifecycle ------------------------------------------------------------------
@@ -71,7 +71,6 @@ class Relation(StrEnum):
     NONE = "NONE"
 
 
-PERSONAL_DATA_ROLES = frozenset({Role.AUDITOR, Role.CONTRACT_MANAGER})
 PUBLIC_SECTOR = frozenset({OrganizationKind.PUBLIC_BODY, OrganizationKind.COORDINATOR})
 
 
@@ -93,7 +92,7 @@ class ViewerFacts:
 
     organization_id: str | None
     organization_kind: OrganizationKind | None
-    roles: frozenset[Role]
+    reads_personal: bool  # its roles allow audit_report:read_personal (authz policies)
     network_ids: frozenset[str]
 
 
@@ -141,8 +140,7 @@ def clearance(report: ReportAccess, viewer: ViewerFacts) -> Clearance | None:
     if found is Relation.NONE:
         return None
     if found is Relation.PARTY:
-        personal = bool(viewer.roles & PERSONAL_DATA_ROLES)
-        level = Classification.PERSONAL if personal else Classification.RESTRICTED
+        level = Classification.PERSONAL if viewer.reads_personal else Classification.RESTRICTED
     elif found in (Relation.SUPPLIER, Relation.SCOPE_MEMBER):
         level = Classification.SHARED
     else:

@@ -47,12 +47,16 @@ def check_can_lead(kind: NetworkKind, lead_kind: OrganizationKind) -> None:
         raise Forbidden(f"a {kind.value} must be led by a {names}, not a {lead_kind.value}")
 
 
-def check_can_add_member(kind: NetworkKind, member_kind: OrganizationKind) -> None:
-    if kind is not NetworkKind.NATIONAL_NETWORK:
-        raise Conflict(
-            "bodies accede to a framework agreement themselves with joinNetwork; "
-            "addNetworkMember is for national networks"
-        )
+def is_member(kind: NetworkKind, signed_at: dt.datetime | None) -> bool:
+    """A national network's members are added by its coordinator; a body listed on
+    a framework agreement is a member once it has signed its accession declaration.
+    Membership is what NETWORK sharing is compiled from, so it is never self-service."""
+    return kind is NetworkKind.NATIONAL_NETWORK or signed_at is not None
+
+
+def check_can_add_member(member_kind: OrganizationKind) -> None:
+    """The coordinator adds a member; a framework agreement's lead lists a body
+    entitled to accede (it becomes a member when it signs with joinNetwork)."""
     if member_kind not in (OrganizationKind.PUBLIC_BODY, OrganizationKind.COORDINATOR):
         raise InvalidInput("organizationId", "network members must be public bodies")
 
@@ -60,14 +64,20 @@ def check_can_add_member(kind: NetworkKind, member_kind: OrganizationKind) -> No
 def check_can_join(
     kind: NetworkKind,
     joiner_kind: OrganizationKind,
+    listed: bool,
     join_deadline: dt.date | None,
     today: dt.date,
 ) -> None:
-    """A public body accedes to a framework agreement by a signed declaration."""
+    """A public body listed on a framework agreement accedes by a signed declaration."""
     if kind is not NetworkKind.FRAMEWORK_AGREEMENT:
         raise Conflict("national networks are joined through their coordinator (addNetworkMember)")
     if joiner_kind is not OrganizationKind.PUBLIC_BODY:
         raise Forbidden("only public bodies can accede to a framework agreement")
+    if not listed:
+        raise Forbidden(
+            "this agreement's lead has not listed your organisation; "
+            "ask it to add you with addNetworkMember"
+        )
     if join_deadline is not None and today > join_deadline:
         raise Conflict(f"the accession deadline {join_deadline.isoformat()} has passed")
 

@@ -24,6 +24,7 @@ from schema.audit_reports import AuditReportQueries
 from schema.contracts import ContractMutations, ContractQueries
 from schema.errors import ErrorCodes
 from schema.facilities import FacilityQueries
+from schema.input_guard import RejectUnstorableText
 from schema.networks import NetworkMutations, NetworkQueries
 from schema.organizations import OrganizationQueries
 from schema.viewer import ViewerQueries
@@ -51,6 +52,7 @@ def build_schema(settings: Settings) -> strawberry.federation.Schema:
     and no introspection in prod (the gateway reads `_service { sdl }`)."""
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         ErrorCodes,
+        RejectUnstorableText,
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from typing import Any
 
 import anyio.to_thread
@@ -15,6 +16,7 @@ from authz.redaction import redact_report, shared_texts
 from domain import audit_reports as rules
 from domain.audit_reports import Clearance, Relation
 from domain.enums import (
+    AuditReportStatus,
     AuditReportType,
     Classification,
     OrganizationKind,
@@ -22,7 +24,7 @@ from domain.enums import (
     Severity,
     ShareScope,
 )
-from domain.errors import DomainError, Forbidden, InvalidInput, NotFound
+from domain.errors import Conflict, DomainError, Forbidden, InvalidInput
 from domain.networks import require_text
 from domain.personal_data import describe, find_personal_data
 from schema.audit_reports import (
@@ -35,8 +37,10 @@ from schema.audit_reports import (
 )
 from schema.context import Info
 from schema.documents import Document, download_url, store_renditions, store_upload
+from schema.transactions import transactional_mutation
 from storage import audit_log, models
-from storage.documents import PDF, pdf_text
+from storage.documents import UnsupportedDocument, extract_text, requires_review
+from storage.objects import ObjectStore
 
 TEXT_LIMIT = 20_000
 
@@ -91,7 +95,7 @@ async def organization_of_kind(
 ) -> models.Organization:
     row = await info.context.loaders.organization.load(organization_id)
     if row is None:
-        raise NotFound(f"{field}: no organisation with id {organization_id}")
+        raise InvalidInput(field, f"no organisation with id {organization_id}")
     if row.kind not in kinds:
         names = " or ".join(sorted(kind.value for kind in kinds))
         raise InvalidInput(field, f"must be an organisation of kind {names}, not {row.kind.value}")
@@ -99,27 +103,43 @@ async def organization_of_kind(
 
 
 async def party_row(
-    info: Info, report_id: str, action: Action, resource: Resource = Resource.AUDIT_REPORT
+    info: Info,
+    report_id: str,
+    action: Action,
+    resource: Resource = Resource.AUDIT_REPORT,
+    *,
+    commissioner_only: bool = False,
 ) -> models.AuditReport:
     """The report, if the caller's organisation commissioned or authored it and its
-    role allows ACTION; NOT_FOUND when the caller cannot see it at all."""
+    role allows ACTION; NOT_FOUND when the caller cannot see it at all.
+
+    Sharing decisions (publish, supersede, withdraw) are the commissioning body's
+    alone: an auditor firm writes and submits, it never shares in a body's name."""
     principal = info.context.viewer()
     row = await get_visible_row(info, report_id)
-    if principal.organization_id not in (row.commissioned_by_id, row.auditor_id):
-        raise Forbidden("only the commissioning body or the authoring auditor may change a report")
+    parties = (
+        (row.commissioned_by_id,)
+        if commissioner_only
+        else (
+            row.commissioned_by_id,
+            row.auditor_id,
+        )
+    )
+    if principal.organization_id not in parties:
+        who = "commissioning body" if commissioner_only else "commissioning body or its auditor"
+        raise Forbidden(f"only the report's {who} may {action.value} it")
     info.context.require(action, resource, principal.organization_id)
     return row
 
 
 async def presented(info: Info, report_id: str) -> AuditReport:
-    info.context.loaders.forget_reports()
     reports = await fetch_visible(info, [report_id])
     return reports[0]
 
 
 @strawberry.type
 class AuditReportMutations:
-    @strawberry.mutation(description="The commissioning body (or its auditor) starts a DRAFT.")
+    @transactional_mutation(description="The commissioning body (or its auditor) starts a DRAFT.")
     async def create_audit_report(self, info: Info, input: AuditReportInput) -> AuditReport:
         principal = info.context.require(Action.CREATE, Resource.AUDIT_REPORT)
         public_sector = {OrganizationKind.PUBLIC_BODY, OrganizationKind.COORDINATOR}
@@ -186,10 +206,10 @@ class AuditReportMutations:
             models.AuditReportFacility(report_id=row.id, facility_id=facility_id)
             for facility_id in facility_ids
         )
-        await session.commit()
+        await info.context.commit()
         return await presented(info, row.id)
 
-    @strawberry.mutation(description="Add a finding (and its corrective action) to a DRAFT.")
+    @transactional_mutation(description="Add a finding (and its corrective action) to a DRAFT.")
     async def add_finding(
         self, info: Info, report_id: strawberry.ID, input: FindingInput
     ) -> Finding:
@@ -219,18 +239,18 @@ class AuditReportMutations:
                     due_date=input.corrective_action.due_date,
                 )
             )
-        await session.commit()
+        await info.context.commit()
         report = await presented(info, row.id)
         return next(f for f in report.findings if f.id == finding.id)
 
-    @strawberry.mutation(description="DRAFT → SUBMITTED: the text is final.")
+    @transactional_mutation(description="DRAFT → SUBMITTED: the text is final.")
     async def submit_audit_report(self, info: Info, id: strawberry.ID) -> AuditReport:
         row = await party_row(info, str(id), Action.SUBMIT)
         row.status = rules.transition(row.status, "submit")
-        await info.context.session.commit()
+        await info.context.commit()
         return await presented(info, row.id)
 
-    @strawberry.mutation(
+    @transactional_mutation(
         description="SUBMITTED → PUBLISHED with a share scope (or re-scope a PUBLISHED "
         "report); PERSONAL_DATA_DETECTED while shared text holds personal data."
     )
@@ -241,8 +261,8 @@ class AuditReportMutations:
         share_scope: ShareScope,
         network_id: strawberry.ID | None = None,
     ) -> AuditReport:
-        row = await party_row(info, str(id), Action.PUBLISH)
-        action = "reshare" if row.status.value == "PUBLISHED" else "publish"
+        row = await party_row(info, str(id), Action.PUBLISH, commissioner_only=True)
+        action = "reshare" if row.status is AuditReportStatus.PUBLISHED else "publish"
         new_status = rules.transition(row.status, action)
         rules.check_share(share_scope, str(network_id) if network_id else None)
         if network_id is not None:
@@ -259,44 +279,48 @@ class AuditReportMutations:
         structure["publishedAt"] = row.published_at.isoformat()
         await replace_renditions(info, row, structure)
         await record_share_change(info, row, previous)
-        await info.context.session.commit()
+        await info.context.commit()
         return await presented(info, row.id)
 
-    @strawberry.mutation(
+    @transactional_mutation(
         description="PUBLISHED → SUPERSEDED by a newer report on the same supplier."
     )
     async def supersede_audit_report(
         self, info: Info, id: strawberry.ID, superseded_by_id: strawberry.ID
     ) -> AuditReport:
-        row = await party_row(info, str(id), Action.SUPERSEDE)
-        newer = await party_row(info, str(superseded_by_id), Action.SUPERSEDE)
+        row = await party_row(info, str(id), Action.SUPERSEDE, commissioner_only=True)
+        newer = await party_row(
+            info, str(superseded_by_id), Action.SUPERSEDE, commissioner_only=True
+        )
         if newer.id == row.id or newer.supplier_id != row.supplier_id:
             raise InvalidInput("supersededById", "must be another report on the same supplier")
+        if newer.status not in (AuditReportStatus.SUBMITTED, AuditReportStatus.PUBLISHED):
+            raise InvalidInput("supersededById", "the newer report must be SUBMITTED or PUBLISHED")
         row.status = rules.transition(row.status, "supersede")
         newer.supersedes_id = row.id
         await record_share_change(info, row, (row.share_scope, row.network_id), "superseded")
-        await info.context.session.commit()
+        await info.context.commit()
         return await presented(info, row.id)
 
-    @strawberry.mutation(description="SUBMITTED or PUBLISHED → WITHDRAWN: no longer shared.")
+    @transactional_mutation(description="SUBMITTED or PUBLISHED → WITHDRAWN: no longer shared.")
     async def withdraw_audit_report(
         self, info: Info, id: strawberry.ID, reason: str | None = None
     ) -> AuditReport:
-        row = await party_row(info, str(id), Action.WITHDRAW)
+        row = await party_row(info, str(id), Action.WITHDRAW, commissioner_only=True)
         row.status = rules.transition(row.status, "withdraw")
         await record_share_change(
             info, row, (row.share_scope, row.network_id), "withdrawn", reason=reason
         )
-        await info.context.session.commit()
+        await info.context.commit()
         return await presented(info, row.id)
 
-    @strawberry.mutation(description="Attach a document (streamed to the object store).")
+    @transactional_mutation(description="Attach a document (streamed to the object store).")
     async def upload_document(
         self, info: Info, report_id: strawberry.ID, file: Upload, classification: Classification
     ) -> Document:
         row = await party_row(info, str(report_id), Action.UPLOAD, Resource.DOCUMENT)
-        if row.status not in (rules.AuditReportStatus.DRAFT, rules.AuditReportStatus.SUBMITTED):
-            raise rules.Conflict(f"documents cannot be added to a {row.status.value} report")
+        if row.status not in (AuditReportStatus.DRAFT, AuditReportStatus.SUBMITTED):
+            raise Conflict(f"documents cannot be added to a {row.status.value} report")
         stored, filename = await store_upload(
             info.context.objects,
             row.commissioned_by_id,
@@ -314,7 +338,7 @@ class AuditReportMutations:
             classification=classification,
         )
         info.context.session.add(document)
-        await info.context.session.commit()
+        await info.context.commit()
         return Document.from_model(document, download_url(info, document))
 
 
@@ -365,25 +389,29 @@ async def guard_personal_data(
     for index, document in enumerate(documents):
         if document.is_rendition or document.classification.rank > Classification.SHARED.rank:
             continue
-        text = await anyio.to_thread.run_sync(document_text, info.context.objects, document)
+        unreadable, text = await anyio.to_thread.run_sync(
+            scan_document, info.context.objects, document
+        )
         hits = find_personal_data(text)
-        if hits:
+        if unreadable or hits:
+            reason = unreadable or f"{describe(hits)}; reclassify it as RESTRICTED or clean it"
             raise PersonalDataDetected(
-                f"document {document.filename} {describe(hits)}; "
-                "reclassify it as RESTRICTED or upload a cleaned version",
-                field=f"documents.{index}",
+                f"document {document.filename}: {reason}", field=f"documents.{index}"
             )
 
 
-def document_text(objects: Any, document: models.Document) -> str:
-    """Text of a shared document for the personal-data guard (PDF and text files)."""
-    import io
-
-    if document.content_type == PDF:
-        return pdf_text(io.BytesIO(b"".join(objects.open(document.object_key))))
-    if document.content_type.startswith("text/"):
-        return b"".join(objects.open(document.object_key)).decode("utf-8", errors="replace")
-    return ""
+def scan_document(objects: ObjectStore, document: models.Document) -> tuple[str | None, str]:
+    """The text of a shared document, and why it cannot be checked when it cannot
+    (an image, a scanned PDF): such a document is never shared unchecked."""
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as copy:
+        for chunk in objects.open(document.object_key):
+            copy.write(chunk)
+        copy.seek(0)
+        try:
+            text = extract_text(document.content_type, copy)  # type: ignore[arg-type]
+        except UnsupportedDocument as exc:
+            return str(exc), ""
+    return requires_review(document.content_type, text), text
 
 
 async def replace_renditions(

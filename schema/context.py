@@ -6,14 +6,16 @@ import asyncio
 from dataclasses import dataclass, field
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from api.settings import Settings
 from authz.enforcer import Authorizer
+from authz.policies import Action, Resource
 from authz.principal import Principal
 from domain.audit_reports import ViewerFacts
+from domain.enums import NetworkKind
 from domain.errors import DomainError
 from schema.loaders import Loaders
 from storage.audit_log import AuditEvent
@@ -54,8 +56,13 @@ class Context:
         self.authorizer.require(principal, action, resource, owner_id)
         return principal
 
+    async def commit(self) -> None:
+        """Commit a mutation; what the request reads afterwards is read afresh."""
+        await self.session.commit()
+        self.loaders.forget()
+
     async def viewer_facts(self) -> ViewerFacts:
-        """The caller's organisation, kind, roles and networks: computed once per request
+        """The caller's organisation, kind, personal-data right and networks: once per request
         and compiled into every row filter."""
         async with self._facts_lock:  # aliased root fields ask at the same time
             if self._facts is None:
@@ -65,19 +72,29 @@ class Context:
     async def _load_facts(self) -> ViewerFacts:
         principal = self.principal
         if principal is None:
-            return ViewerFacts(None, None, frozenset(), frozenset())
+            return ViewerFacts(None, None, False, frozenset())
         return ViewerFacts(
             organization_id=principal.organization_id,
             organization_kind=principal.organization_kind,
-            roles=principal.roles,
+            reads_personal=self.authorizer.allows(
+                principal, Action.READ_PERSONAL, Resource.AUDIT_REPORT
+            ),
             network_ids=await network_ids_of(self.session, principal.organization_id),
         )
 
 
 async def network_ids_of(session: AsyncSession, organization_id: str) -> frozenset[str]:
-    """Networks an organisation leads or participates in."""
-    participant = select(NetworkParticipant.network_id).where(
-        NetworkParticipant.organization_id == organization_id
+    """Networks an organisation leads or is a member of (`domain.networks.is_member`)."""
+    participant = (
+        select(NetworkParticipant.network_id)
+        .join(Network, Network.id == NetworkParticipant.network_id)
+        .where(
+            NetworkParticipant.organization_id == organization_id,
+            or_(
+                Network.kind == NetworkKind.NATIONAL_NETWORK,
+                NetworkParticipant.signed_at.is_not(None),
+            ),
+        )
     )
     led = select(Network.id).where(Network.lead_id == organization_id)
     rows = await session.execute(participant.union(led))

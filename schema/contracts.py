@@ -14,6 +14,7 @@ from schema.context import Info
 from schema.networks import get_organization_row
 from schema.organizations import Organization, load_organization
 from schema.pagination import Connection, each, paginate
+from schema.transactions import transactional_mutation
 from storage import models
 
 
@@ -104,7 +105,7 @@ class ContractQueries:
 
 @strawberry.type
 class ContractMutations:
-    @strawberry.mutation(description="A public body records a contract with a supplier.")
+    @transactional_mutation(description="A public body records a contract with a supplier.")
     async def create_contract(self, info: Info, input: ContractInput) -> Contract:
         principal = info.context.require(Action.CREATE, Resource.CONTRACT)
         supplier = await get_organization_row(info, str(input.supplier_id), "supplierId")
@@ -125,5 +126,5 @@ class ContractMutations:
             value=input.value,
         )
         info.context.session.add(row)
-        await info.context.session.commit()
+        await info.context.commit()
         return Contract.from_model(row)

@@ -1,17 +1,20 @@
 """Every error leaves with `extensions.code`; internal errors leave masked.
 
 This is the one place errors are shaped: domain errors keep their message and
-code, GraphQL syntax/validation errors get Apollo's codes, and anything else
-becomes INTERNAL_SERVER_ERROR without its message or stack.
+code, GraphQL syntax/validation/input-coercion errors get Apollo's codes, and
+anything else becomes INTERNAL_SERVER_ERROR without its message or stack.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 
 from graphql import GraphQLError
+from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from domain.errors import DomainError
 
@@ -19,8 +22,20 @@ logger = logging.getLogger("kjede.graphql")
 
 INTERNAL_MESSAGE = "Internal server error; it has been logged."
 
+BAD_VALUE = re.compile(
+    r"^(Variable '\$\w+'|Argument '\w+') "
+    r"(has invalid value|got invalid value|of required type|of non-null type)"
+)
+"""graphql-core's wording when a variable or argument value fails coercion
+(3.3: "has invalid value", 3.2: "got invalid value", plus missing/null values).
+Inline literals of the wrong type fail validation instead, as in Apollo."""
+
+TOKEN_LIMIT = "Document contains more than"
+"""The parser reports the token limit as a syntax error; it is a limit, not a typo."""
+
 
 def shape_error(error: GraphQLError) -> GraphQLError:
+    """The error as the client sees it: coded, and masked when the fault is ours."""
     original = error.original_error
     if isinstance(original, DomainError):
         extensions: dict[str, object] = {"code": original.code}
@@ -30,10 +45,12 @@ def shape_error(error: GraphQLError) -> GraphQLError:
             if not message.startswith(original.field):
                 message = f"{original.field}: {message}"
         return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
-    if original is None or isinstance(original, GraphQLError):
-        error.extensions = {"code": error_code_for(error.message), **(error.extensions or {})}
+    preset = (error.extensions or {}).get("code")
+    code = preset if isinstance(preset, str) else error_code_for(error)
+    if code != "INTERNAL_SERVER_ERROR":
+        error.extensions = {**(error.extensions or {}), "code": code}
         return error
-    logger.error("unhandled error at %s", error.path, exc_info=original)
+    logger.error("unhandled error at %s: %s", error.path, error.message, exc_info=original)
     return GraphQLError(
         INTERNAL_MESSAGE,
         nodes=error.nodes,
@@ -42,17 +59,37 @@ def shape_error(error: GraphQLError) -> GraphQLError:
     )
 
 
-def error_code_for(message: str) -> str:
+def error_code_for(error: GraphQLError) -> str:
+    """Apollo's code for an error that is not a DomainError, from where it arose."""
+    original = error.original_error
+    if original is not None and not isinstance(original, GraphQLError):
+        return "INTERNAL_SERVER_ERROR"
+    message = error.message
     if message.startswith("Syntax Error"):
-        return "GRAPHQL_PARSE_FAILED"
-    if message.startswith("Variable '$"):
+        return "GRAPHQL_VALIDATION_FAILED" if TOKEN_LIMIT in message else "GRAPHQL_PARSE_FAILED"
+    if BAD_VALUE.match(message):
         return "BAD_USER_INPUT"
+    if error.path is not None:
+        # Raised while executing but not by us, e.g. "Cannot return null for
+        # non-nullable field": the response broke its own schema, a server bug.
+        return "INTERNAL_SERVER_ERROR"
     return "GRAPHQL_VALIDATION_FAILED"
 
 
 class ErrorCodes(SchemaExtension):
+    """Shapes every error of the operation, including those raised by other hooks."""
+
     def on_operation(self) -> Iterator[None]:
-        yield
+        try:
+            yield
+        except (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError):
+            raise  # strawberry turns these into HTTP 400 responses itself
+        except GraphQLError as error:
+            # ParserCache parses inside its hook, so a syntax error escapes as an
+            # exception and strawberry would return it unshaped.
+            raise shape_error(error) from None
+        except Exception as error:
+            raise shape_error(GraphQLError(str(error), original_error=error)) from None
         result = self.execution_context.result
         if result is not None and result.errors:
             result.errors = [shape_error(error) for error in result.errors]

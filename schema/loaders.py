@@ -49,6 +49,11 @@ class Loaders:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self.forget()
+
+    def forget(self) -> None:
+        """Drop every cached row (after a write)."""
+        session = self._session
         self.organization = DataLoader(load_fn=by_id(session, models.Organization))
         self.user = DataLoader(load_fn=by_id(session, models.User))
         self.network = DataLoader(load_fn=by_id(session, models.Network))
@@ -69,10 +74,6 @@ class Loaders:
             )
         )
         self.reports = ReportLoaders(session)
-
-    def forget_reports(self) -> None:
-        """After a write, reports and their relations are read afresh."""
-        self.reports = ReportLoaders(self._session)
 
 
 class ReportLoaders:

@@ -16,6 +16,7 @@ from domain.errors import NotFound
 from schema.context import Info
 from schema.organizations import Organization, load_organization, load_organizations
 from schema.pagination import Connection, each, paginate
+from schema.transactions import transactional_mutation
 from storage import models
 
 
@@ -63,10 +64,22 @@ class Network:
     async def lead(self, info: Info) -> Organization:
         return await load_organization(info, self.lead_id)
 
-    @strawberry.field(description="Bodies with an accession declaration (or added members).")
+    @strawberry.field(
+        description="Members: bodies with a signed accession declaration (framework "
+        "agreements) or added by the coordinator (national networks)."
+    )
     async def participants(self, info: Info) -> list[Organization]:
         rows = await info.context.loaders.network_participants.load(self.id)
-        return await load_organizations(info, [row.organization_id for row in rows])
+        members = [row for row in rows if rules.is_member(self.kind, row.signed_at)]
+        return await load_organizations(info, [row.organization_id for row in members])
+
+    @strawberry.field(
+        description="Framework agreements: bodies the lead listed that have not yet signed."
+    )
+    async def invited(self, info: Info) -> list[Organization]:
+        rows = await info.context.loaders.network_participants.load(self.id)
+        pending = [row for row in rows if not rules.is_member(self.kind, row.signed_at)]
+        return await load_organizations(info, [row.organization_id for row in pending])
 
     @strawberry.field(description="Framework agreements: suppliers in priority order, 1 first.")
     async def suppliers(self, info: Info) -> list[RankedSupplier]:
@@ -98,28 +111,33 @@ async def get_organization_row(info: Info, organization_id: str, field: str) -> 
     return row
 
 
-async def add_participant(
-    info: Info, network_id: str, organization_id: str, signed_by: Principal | None = None
-) -> None:
-    """Record a participant (with who signed its accession declaration, when);
-    idempotent, so a repeated join changes nothing."""
-    session = info.context.session
-    existing = await session.scalar(
-        select(models.NetworkParticipant.id).where(
+async def find_participant(
+    info: Info, network_id: str, organization_id: str
+) -> models.NetworkParticipant | None:
+    return await info.context.session.scalar(
+        select(models.NetworkParticipant).where(
             models.NetworkParticipant.network_id == network_id,
             models.NetworkParticipant.organization_id == organization_id,
         )
     )
-    if existing is None:
-        session.add(
-            models.NetworkParticipant(
-                network_id=network_id,
-                organization_id=organization_id,
-                signed_by_user_id=signed_by.user_id if signed_by else None,
-                signed_at=models.utcnow() if signed_by else None,
-            )
+
+
+async def add_participant(
+    info: Info, network_id: str, organization_id: str, signed_by: Principal | None = None
+) -> None:
+    """List a participant, or record its signed accession declaration (who, when);
+    idempotent, so a repeated call changes nothing."""
+    session = info.context.session
+    participant = await find_participant(info, network_id, organization_id)
+    if participant is None:
+        participant = models.NetworkParticipant(
+            network_id=network_id, organization_id=organization_id
         )
-    await session.commit()
+        session.add(participant)
+    if signed_by is not None and participant.signed_at is None:
+        participant.signed_by_user_id = signed_by.user_id
+        participant.signed_at = models.utcnow()
+    await info.context.commit()
 
 
 @strawberry.type
@@ -141,7 +159,7 @@ class NetworkQueries:
 
 @strawberry.type
 class NetworkMutations:
-    @strawberry.mutation(description="The caller's organisation leads (or coordinates) it.")
+    @transactional_mutation(description="The caller's organisation leads (or coordinates) it.")
     async def create_network(self, info: Info, input: NetworkInput) -> Network:
         principal = info.context.require(Action.CREATE, Resource.NETWORK)
         name = rules.require_text("name", input.name)
@@ -167,7 +185,10 @@ class NetworkMutations:
         await add_participant(info, network.id, principal.organization_id, signed_by=principal)
         return Network.from_model(network)
 
-    @strawberry.mutation(description="National networks: the coordinator adds members.")
+    @transactional_mutation(
+        description="National networks: the coordinator adds members. Framework agreements: "
+        "the lead lists a body entitled to accede; it becomes a member when it signs (joinNetwork)."
+    )
     async def add_network_member(
         self, info: Info, network_id: strawberry.ID, organization_id: strawberry.ID
     ) -> Network:
@@ -175,11 +196,11 @@ class NetworkMutations:
         network = await get_network(info, str(network_id))
         info.context.require(Action.ADD_MEMBER, Resource.NETWORK, network.lead_id)
         member = await get_organization_row(info, str(organization_id), "organizationId")
-        rules.check_can_add_member(network.kind, member.kind)
+        rules.check_can_add_member(member.kind)
         await add_participant(info, network.id, member.id)
         return Network.from_model(network)
 
-    @strawberry.mutation(description="Framework agreements: the lead ranks parallel suppliers.")
+    @transactional_mutation(description="Framework agreements: the lead ranks parallel suppliers.")
     async def add_network_supplier(
         self, info: Info, network_id: strawberry.ID, supplier_id: strawberry.ID, rank: int
     ) -> Network:
@@ -207,17 +228,22 @@ class NetworkMutations:
             )
         else:
             ranked.rank = rank
-        await session.commit()
+        await info.context.commit()
         return Network.from_model(network)
 
-    @strawberry.mutation(
+    @transactional_mutation(
         description="A public body accedes to a framework agreement; records who signed, when."
     )
     async def join_network(self, info: Info, network_id: strawberry.ID) -> Network:
         principal = info.context.require(Action.JOIN, Resource.NETWORK)
         network = await get_network(info, str(network_id))
+        listed = await find_participant(info, network.id, principal.organization_id)
         rules.check_can_join(
-            network.kind, principal.organization_kind, network.join_deadline, dt.date.today()
+            network.kind,
+            principal.organization_kind,
+            listed is not None,
+            network.join_deadline,
+            dt.date.today(),
         )
         await add_participant(info, network.id, principal.organization_id, signed_by=principal)
         return Network.from_model(network)

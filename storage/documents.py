@@ -5,14 +5,21 @@ the client sent: a shared document must be what it says it is, and a file that
 only pretends to be a PDF is refused with a message saying so. PDFs lose their
 document information dictionary and XMP metadata before they are stored,
 because author and creator fields routinely carry an employee's name.
+
+Before a document is shared its text is checked for personal data; any type
+whose text cannot be read whole (images, scans, oversized files) is refused
+rather than passed unchecked.
 """
 
 from __future__ import annotations
 
 import codecs
 import io
+import re
 import types
-from collections.abc import Mapping
+import xml.etree.ElementTree as ET
+import zipfile
+from collections.abc import Iterator, Mapping
 from typing import BinaryIO
 
 import filetype
@@ -27,10 +34,13 @@ __all__ = [
     "PDF",
     "PLAIN_TEXT",
     "PNG",
+    "SCANNABLE_TYPES",
     "SNIFF_BYTES",
     "XLSX",
     "UnsupportedDocument",
+    "extract_text",
     "pdf_text",
+    "requires_review",
     "sniff_content_type",
     "strip_pdf_metadata",
 ]
@@ -55,6 +65,9 @@ ALLOWED_TYPES: Mapping[str, frozenset[str]] = types.MappingProxyType(
         CSV: frozenset({"csv"}),
     }
 )
+
+# Types whose text `extract_text` reads, so they can be checked for personal data.
+SCANNABLE_TYPES: frozenset[str] = frozenset({PDF, DOCX, XLSX, PLAIN_TEXT, CSV})
 
 # How many leading bytes `sniff_content_type` wants (what `filetype` inspects).
 SNIFF_BYTES = 8192
@@ -186,3 +199,241 @@ def _open_pdf(src: BinaryIO) -> PdfReader:
     if reader.is_encrypted and not reader.decrypt(""):
         raise UnsupportedDocument("the PDF could not be read: it is password protected")
     return reader
+
+
+# --- text for the personal-data check -----------------------------------------
+
+# Office files are ZIPs that may inflate enormously: bytes read after
+# decompression are capped per member and per archive (ZIP headers can lie
+# about sizes, so only bytes actually read count).
+_MAX_MEMBER_BYTES = 50 * 1024 * 1024
+_MAX_ARCHIVE_BYTES = 100 * 1024 * 1024
+_CHUNK = 64 * 1024
+# Parts that hold a DOCX's text: body, headers, footers, notes, comments.
+_DOCX_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml")
+_XLSX_SHARED_STRINGS = "xl/sharedStrings.xml"
+_XLSX_SHEETS = re.compile(r"xl/worksheets/sheet\d*\.xml")
+_XLSX_COMMENTS = re.compile(r"xl/comments\d*\.xml")
+# Local element names (any namespace, so Strict OOXML and DrawingML text boxes
+# count too) whose character data is text, and separators written at their end.
+_DOCX_TEXT = frozenset({"t", "delText", "instrText"})  # with tracked deletions and field codes
+_DOCX_BREAKS: Mapping[str, str] = types.MappingProxyType(
+    {"p": "\n", "tab": "\t", "br": "\n", "cr": "\n"}
+)
+_XLSX_STRING_TEXT = frozenset({"t"})
+_XLSX_STRING_BREAKS: Mapping[str, str] = types.MappingProxyType({"si": "\n", "comment": "\n"})
+_XLSX_SHEET_TEXT = frozenset(
+    {"v", "t", "oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader", "firstFooter"}
+)
+_XLSX_SHEET_BREAKS: Mapping[str, str] = types.MappingProxyType({"c": "\t", "row": "\n"})
+_NO_TEXT = {
+    PDF: "the PDF has no extractable text (a scan?)",
+    DOCX: "the Word document (DOCX) has no text (only images?)",
+    XLSX: "the Excel workbook (XLSX) has no text (only images or charts?)",
+}
+
+
+def requires_review(content_type: str, text: str) -> str | None:
+    """Why a document cannot be checked for personal data, or None if `text` covers it.
+
+    `text` is what `extract_text` returned ("" for a type it does not read). An
+    office document or PDF without any text is most likely a scan or pictures
+    of text, which the check would pass without having seen anything.
+    """
+    if content_type not in SCANNABLE_TYPES:
+        label = _LABELS.get(content_type, content_type)
+        why = "images are not read" if content_type.startswith("image/") else "it is not read"
+        return (
+            f"{label} cannot be checked for personal data: {why}; classify it RESTRICTED "
+            "or upload its text as a PDF with a text layer, DOCX, XLSX, TXT or CSV"
+        )
+    if content_type in _NO_TEXT and not text.strip():
+        return (
+            f"{_NO_TEXT[content_type]}, so it cannot be checked for personal data; "
+            "classify it RESTRICTED or upload a version with text"
+        )
+    return None
+
+
+def extract_text(content_type: str, source: BinaryIO, *, max_chars: int = 5_000_000) -> str:
+    """All text of a document of a `SCANNABLE_TYPES` type, to check for personal data.
+
+    Runs of a paragraph (or cells of a row) are joined so that an e-mail address
+    or phone number split across formatting runs is seen whole. A document that
+    would yield more than `max_chars` characters, or an office file that inflates
+    beyond the size caps, is refused with `UnsupportedDocument` rather than
+    truncated: text past a cut-off would be shared unchecked. DOCX and XLSX need
+    a seekable `source`. A scan yields ""; see `requires_review`.
+    """
+    if content_type == PDF:
+        return _capped(pdf_text(source), max_chars, _LABELS[PDF])
+    if content_type in (PLAIN_TEXT, CSV):
+        return _plain_text(source, max_chars)
+    if content_type == DOCX:
+        return _office_text(source, max_chars, DOCX)
+    if content_type == XLSX:
+        return _office_text(source, max_chars, XLSX)
+    reason = requires_review(content_type, "")
+    raise UnsupportedDocument(reason or f"{content_type} cannot be checked for personal data")
+
+
+def _capped(text: str, max_chars: int, label: str) -> str:
+    if len(text) > max_chars:
+        raise _too_much_text(label, max_chars)
+    return text
+
+
+def _too_much_text(label: str, max_chars: int) -> UnsupportedDocument:
+    return UnsupportedDocument(
+        f"{label} has more than {max_chars:,} characters of text, too much to check for "
+        "personal data; split it or classify it RESTRICTED"
+    )
+
+
+def _plain_text(source: BinaryIO, max_chars: int) -> str:
+    """UTF-8 text read in chunks, so an oversized file is refused without reading it all."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    parts: list[str] = []
+    count = 0
+    while True:
+        chunk = source.read(_CHUNK)
+        part = decoder.decode(chunk, final=not chunk)
+        count += len(part)
+        if count > max_chars:
+            raise _too_much_text(_LABELS[PLAIN_TEXT], max_chars)
+        parts.append(part)
+        if not chunk:
+            return "".join(parts)
+
+
+class _Budget:
+    """What is left of the caps on inflated bytes and extracted characters."""
+
+    def __init__(self, label: str, max_chars: int) -> None:
+        self.label = label
+        self.max_chars = max_chars
+        self.chars = 0
+        self.archive_bytes = 0
+
+    def add_chars(self, count: int) -> None:
+        self.chars += count
+        if self.chars > self.max_chars:
+            raise _too_much_text(self.label, self.max_chars)
+
+    def member_chunks(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+        """The inflated bytes of one member, refused past either size cap."""
+        read = 0
+        with archive.open(info) as member:
+            while chunk := member.read(_CHUNK):
+                read += len(chunk)
+                self.archive_bytes += len(chunk)
+                if read > _MAX_MEMBER_BYTES or self.archive_bytes > _MAX_ARCHIVE_BYTES:
+                    raise UnsupportedDocument(
+                        f"{self.label} is too large to check for personal data: "
+                        f"{info.filename} inflates beyond "
+                        f"{_MAX_MEMBER_BYTES // 2**20} MB per part or "
+                        f"{_MAX_ARCHIVE_BYTES // 2**20} MB in all; "
+                        "split it or classify it RESTRICTED"
+                    )
+                yield chunk
+
+
+class _TextCollector:
+    """ElementTree parser target keeping the character data of chosen elements.
+
+    A target rather than a tree: text is kept as it streams past, so memory
+    follows the text, not the XML.
+    """
+
+    def __init__(
+        self, text_tags: frozenset[str], breaks: Mapping[str, str], budget: _Budget
+    ) -> None:
+        self._text_tags = text_tags
+        self._breaks = breaks
+        self._budget = budget
+        self._collecting: list[bool] = []  # per open element: inside a text element?
+        self.parts: list[str] = []
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        name = _local_name(tag)
+        inside = bool(self._collecting) and self._collecting[-1]
+        self._collecting.append(inside or self._wanted(name, attrib))
+
+    def _wanted(self, name: str, attrib: dict[str, str]) -> bool:
+        return name in self._text_tags
+
+    def end(self, tag: str) -> None:
+        self._collecting.pop()
+        separator = self._breaks.get(_local_name(tag))
+        if separator:
+            self._keep(separator)
+
+    def data(self, data: str) -> None:
+        if self._collecting and self._collecting[-1]:
+            self._keep(data)
+
+    def doctype(self, name: str, pubid: str | None, system: str | None) -> None:
+        # Office XML never declares a DTD; one here can only be meant to expand
+        # entities (a "billion laughs") or reach outside the file.
+        raise UnsupportedDocument(f"{self._budget.label} could not be read: it declares a DTD")
+
+    def close(self) -> None:
+        return None
+
+    def _keep(self, text: str) -> None:
+        self._budget.add_chars(len(text))
+        self.parts.append(text)
+
+
+class _SheetCollector(_TextCollector):
+    """Cell values of a worksheet, except shared-string cells (their value is an index)."""
+
+    _shared_string_cell = False
+
+    def _wanted(self, name: str, attrib: dict[str, str]) -> bool:
+        if name == "c":
+            self._shared_string_cell = attrib.get("t") == "s"
+        if name == "v" and self._shared_string_cell:
+            return False
+        return super()._wanted(name, attrib)
+
+
+def _local_name(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _office_text(source: BinaryIO, max_chars: int, content_type: str) -> str:
+    label = _LABELS[content_type]
+    budget = _Budget(label, max_chars)
+    parts: list[str] = []
+    try:
+        with zipfile.ZipFile(source) as archive:
+            for info in archive.infolist():
+                collector = _office_collector(content_type, info.filename, budget)
+                if collector is None:
+                    continue
+                parser = ET.XMLParser(target=collector)
+                for chunk in budget.member_chunks(archive, info):
+                    parser.feed(chunk)
+                parser.close()
+                budget.add_chars(1)
+                parts.extend(collector.parts)
+                parts.append("\n")
+    except UnsupportedDocument:
+        raise
+    except Exception as exc:  # zipfile, zlib and expat raise many kinds of errors
+        raise UnsupportedDocument(f"{label} could not be read: {exc}") from exc
+    return "".join(parts)
+
+
+def _office_collector(content_type: str, member: str, budget: _Budget) -> _TextCollector | None:
+    """The collector for a member that holds text, or None to skip the member."""
+    if content_type == DOCX:
+        if _DOCX_PARTS.fullmatch(member):
+            return _TextCollector(_DOCX_TEXT, _DOCX_BREAKS, budget)
+        return None
+    if member == _XLSX_SHARED_STRINGS or _XLSX_COMMENTS.fullmatch(member):
+        return _TextCollector(_XLSX_STRING_TEXT, _XLSX_STRING_BREAKS, budget)
+    if _XLSX_SHEETS.fullmatch(member):
+        return _SheetCollector(_XLSX_SHEET_TEXT, _XLSX_SHEET_BREAKS, budget)
+    return None

@@ -55,6 +55,13 @@ def build_reports_world(client: TestClient, world: World) -> ReportsWorld:
         'mutation { createNetwork(input: {name: "Oppfølging", kind: FRAMEWORK_AGREEMENT}) { id } }',
         tokens["oslo"],
     )["data"]["createNetwork"]["id"]
+    listed = gql(
+        client,
+        "mutation($n: ID!, $o: ID!) { addNetworkMember(networkId: $n, organizationId: $o) { id } }",
+        tokens["oslo"],
+        {"n": network, "o": bergen},
+    )
+    assert listed["data"], listed
     joined = gql(
         client,
         "mutation($n: ID!) { joinNetwork(networkId: $n) { id } }",
@@ -112,11 +119,10 @@ def create_inspection(client: TestClient, w: ReportsWorld, **overrides: Any) -> 
 def submit_and_publish(
     client: TestClient, w: ReportsWorld, report_id: str, scope: str, network: str | None = None
 ) -> dict[str, Any]:
-    token = w.tokens["auditor"]
     submitted = gql(
         client,
         "mutation($id: ID!) { submitAuditReport(id: $id) { status } }",
-        token,
+        w.tokens["auditor"],
         {"id": report_id},
     )
     assert submitted["data"]["submitAuditReport"]["status"] == "SUBMITTED", submitted
@@ -125,7 +131,7 @@ def submit_and_publish(
         """mutation($id: ID!, $s: ShareScope!, $n: ID) {
              publishAuditReport(id: $id, shareScope: $s, networkId: $n) { status shareScope }
            }""",
-        token,
+        w.tokens["oslo"],  # sharing is the commissioning body's decision
         {"id": report_id, "s": scope, "n": network},
     )
 

@@ -98,7 +98,7 @@ def test_all_public_bodies_and_public_scopes(client: TestClient, world: World) -
     republished = gql(
         client,
         "mutation($id: ID!) { publishAuditReport(id: $id, shareScope: PUBLIC) { shareScope } }",
-        w.tokens["auditor"],
+        w.tokens["oslo"],
         {"id": report_id},
     )
     assert republished["data"]["publishAuditReport"]["shareScope"] == "PUBLIC"
@@ -116,7 +116,7 @@ def test_lifecycle_refuses_illegal_transitions_with_conflict(
     w = build_reports_world(client, world)
     report_id = create_inspection(client, w)
     publish = "mutation($id: ID!) { publishAuditReport(id: $id, shareScope: PRIVATE) { status } }"
-    body = gql(client, publish, w.tokens["auditor"], {"id": report_id})
+    body = gql(client, publish, w.tokens["oslo"], {"id": report_id})
     assert error_codes(body) == ["CONFLICT"]
     assert "must be SUBMITTED" in body["errors"][0]["message"]
     submit_and_publish(client, w, report_id, "PRIVATE")
@@ -144,13 +144,15 @@ def test_supersede_by_newer_report(client: TestClient, world: World) -> None:
     old = create_inspection(client, w)
     submit_and_publish(client, w, old, "NETWORK", w.network)
     new = create_inspection(client, w, title="Follow-up inspection")
-    body = gql(
-        client,
+    supersede = (
         "mutation($id: ID!, $by: ID!) "
-        "{ supersedeAuditReport(id: $id, supersededById: $by) { status } }",
-        w.tokens["auditor"],
-        {"id": old, "by": new},
+        "{ supersedeAuditReport(id: $id, supersededById: $by) { status } }"
     )
+    draft = gql(client, supersede, w.tokens["oslo"], {"id": old, "by": new})
+    assert draft["errors"][0]["extensions"]["field"] == "supersededById"
+    submit = "mutation($id: ID!) { submitAuditReport(id: $id) { status } }"
+    assert gql(client, submit, w.tokens["auditor"], {"id": new})["data"]
+    body = gql(client, supersede, w.tokens["oslo"], {"id": old, "by": new})
     assert body["data"]["supersedeAuditReport"]["status"] == "SUPERSEDED"
     assert (
         read_report(client, w.tokens["bergen"], old)["data"]["auditReport"]["status"]
@@ -176,6 +178,45 @@ def test_only_parties_change_reports(client: TestClient, world: World) -> None:
         {"id": report_id},
     )
     assert error_codes(hidden) == ["NOT_FOUND"]
+
+
+def test_only_the_commissioning_body_shares(client: TestClient, world: World) -> None:
+    """An auditor firm writes and submits; it never publishes in a body's name."""
+    w = build_reports_world(client, world)
+    report_id = create_inspection(client, w, commissionedById=w.bergen)
+    submit = "mutation($id: ID!) { submitAuditReport(id: $id) { status } }"
+    assert gql(client, submit, w.tokens["auditor"], {"id": report_id})["data"]
+    publish = "mutation($id: ID!) { publishAuditReport(id: $id, shareScope: PUBLIC) { status } }"
+    by_auditor = gql(client, publish, w.tokens["auditor"], {"id": report_id})
+    assert error_codes(by_auditor) == ["FORBIDDEN"]
+    assert "commissioning body" in by_auditor["errors"][0]["message"]
+    assert error_codes(read_report(client, None, report_id)) == ["NOT_FOUND"]
+    by_body = gql(client, publish, w.tokens["bergen"], {"id": report_id})
+    assert by_body["data"]["publishAuditReport"]["status"] == "PUBLISHED"
+
+
+def test_a_failed_mutation_leaves_nothing_behind(client: TestClient, world: World) -> None:
+    """addFinding flushes the finding before its corrective action fails validation;
+    the audit log written at the end of the operation must not commit that half."""
+    w = build_reports_world(client, world)
+    draft = create_inspection(client, w)
+    other = create_inspection(client, w, title="Other")
+    body = gql(
+        client,
+        """mutation($d: ID!, $o: ID!) {
+             a: submitAuditReport(id: $o) { commercialNotes }
+             b: addFinding(reportId: $d, input: {requirement: WAGES, severity: MINOR,
+                correctiveAction: {description: "   "}}) { id }
+           }""",
+        w.tokens["auditor"],
+        {"d": draft, "o": other},
+    )
+    assert error_codes(body) == ["BAD_USER_INPUT"]
+    assert read_report(client, w.tokens["auditor"], other)["data"]["auditReport"]["status"] == (
+        "SUBMITTED"
+    )
+    report = read_report(client, w.tokens["auditor"], draft)["data"]["auditReport"]
+    assert [f["requirement"] for f in report["findings"]] == ["ILO_C29"]
 
 
 def test_create_validates_input(client: TestClient, world: World) -> None:
@@ -209,7 +250,7 @@ def test_personal_data_guard_names_the_field(client: TestClient, world: World) -
     private = gql(
         client,
         "mutation($id: ID!) { publishAuditReport(id: $id, shareScope: PRIVATE) { status } }",
-        w.tokens["auditor"],
+        w.tokens["oslo"],
         {"id": report_id},
     )
     assert private["data"]["publishAuditReport"]["status"] == "PUBLISHED"
@@ -270,7 +311,7 @@ def test_restricted_reads_and_share_changes_are_audit_logged(
         ]
         assert audit_log.verify(session).ok
     assert actions == [
-        ("share_changed", w.auditor),
+        ("share_changed", w.oslo),
         ("read_restricted", w.oslo),
         ("read_personal", w.oslo),
     ]

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DecodedStreamObject, NameObject
 
+from domain.personal_data import find_personal_data
 from storage.documents import (
     ALLOWED_TYPES,
     CSV,
@@ -26,10 +27,13 @@ from storage.documents import (
     PDF,
     PLAIN_TEXT,
     PNG,
+    SCANNABLE_TYPES,
     SNIFF_BYTES,
     XLSX,
     UnsupportedDocument,
+    extract_text,
     pdf_text,
+    requires_review,
     sniff_content_type,
     strip_pdf_metadata,
 )
@@ -246,6 +250,245 @@ def test_strip_pdf_metadata_rejects_a_password_protected_pdf() -> None:
     writer.write(buffer)
     with pytest.raises(UnsupportedDocument, match="password"):
         strip_pdf_metadata(io.BytesIO(buffer.getvalue()), io.BytesIO())
+
+
+# --- extract_text / requires_review ------------------------------------------
+
+W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+SHEET = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+OFFICE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+MB = 1024 * 1024
+
+
+def paragraph(*runs: str) -> str:
+    return "<w:p>" + "".join(f"<w:r><w:t>{run}</w:t></w:r>" for run in runs) + "</w:p>"
+
+
+def docx_bytes(body: str, parts: dict[str, str] | None = None) -> bytes:
+    """A minimal Word document: content types, package relationship, body, `parts`."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "[Content_Types].xml",
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/word/document.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+        )
+        archive.writestr(
+            "_rels/.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{OFFICE_REL}/officeDocument" '
+            'Target="word/document.xml"/></Relationships>',
+        )
+        archive.writestr(
+            "word/document.xml", f"<w:document {W}><w:body>{body}</w:body></w:document>"
+        )
+        for name, xml in (parts or {}).items():
+            archive.writestr(name, xml)
+    return buffer.getvalue()
+
+
+def xlsx_bytes(shared: list[str], rows: str) -> bytes:
+    """A minimal workbook: shared strings (each an XML fragment of <si>) and one sheet."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", f"<workbook {SHEET}/>")
+        archive.writestr(
+            "xl/sharedStrings.xml",
+            f"<sst {SHEET}>" + "".join(f"<si>{s}</si>" for s in shared) + "</sst>",
+        )
+        archive.writestr(
+            "xl/worksheets/sheet1.xml",
+            f"<worksheet {SHEET}><sheetData>{rows}</sheetData></worksheet>",
+        )
+    return buffer.getvalue()
+
+
+def docx_with_large_parts(*sizes: int) -> bytes:
+    """A DOCX whose parts are mostly whitespace: tiny compressed, `sizes` bytes inflated."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for index, size in enumerate(sizes):
+            name = "word/document.xml" if index == 0 else f"word/header{index}.xml"
+            with archive.open(name, "w") as member:
+                member.write(f"<w:document {W}>".encode())
+                for _ in range(size // MB):
+                    member.write(b" " * MB)
+                member.write(b"</w:document>")
+    return buffer.getvalue()
+
+
+def extract(content_type: str, data: bytes, max_chars: int = 5_000_000) -> str:
+    return extract_text(content_type, io.BytesIO(data), max_chars=max_chars)
+
+
+def test_scannable_types_are_the_accepted_types_with_text() -> None:
+    assert frozenset({PDF, DOCX, XLSX, PLAIN_TEXT, CSV}) == SCANNABLE_TYPES
+    assert all(content_type in ALLOWED_TYPES for content_type in SCANNABLE_TYPES)
+
+
+def test_extract_text_docx_joins_the_runs_of_a_paragraph() -> None:
+    body = (
+        paragraph("E-post: kari.nordmann@", "example.no")
+        + paragraph("Telefon: 412", " 34 567")
+        + paragraph("Neste avsnitt")
+    )
+    data = docx_bytes(body)
+    assert sniff_content_type(data[:SNIFF_BYTES], "rapport.docx") == DOCX
+    text = extract(DOCX, data)
+    assert "E-post: kari.nordmann@example.no\nTelefon: 412 34 567\nNeste avsnitt\n" in text
+    assert requires_review(DOCX, text) is None
+    assert [hit.kind for hit in find_personal_data(text)] == ["EMAIL", "PHONE"]
+
+
+def test_extract_text_docx_reads_headers_footers_notes_comments_and_deletions() -> None:
+    deleted = "<w:p><w:del><w:r><w:delText>slettet 98765432</w:delText></w:r></w:del></w:p>"
+    data = docx_bytes(
+        paragraph("Brødtekst") + deleted,
+        {
+            "word/header1.xml": f"<w:hdr {W}>{paragraph('Laget av ola@', 'example.no')}</w:hdr>",
+            "word/footer2.xml": f"<w:ftr {W}>{paragraph('Bunntekst')}</w:ftr>",
+            "word/footnotes.xml": f"<w:footnotes {W}>{paragraph('Fotnote')}</w:footnotes>",
+            "word/comments.xml": f"<w:comments {W}>{paragraph('Kommentar')}</w:comments>",
+            "word/styles.xml": f"<w:styles {W}>{paragraph('Stilnavn')}</w:styles>",
+        },
+    )
+    text = extract(DOCX, data)
+    for shown in (
+        "Brødtekst",
+        "slettet 98765432",
+        "Laget av ola@example.no",
+        "Bunntekst",
+        "Fotnote",
+        "Kommentar",
+    ):
+        assert shown in text, shown
+    assert "Stilnavn" not in text  # styles hold no document text
+
+
+def test_extract_text_xlsx_reads_shared_inline_and_numeric_cells() -> None:
+    rows = (
+        '<row r="1"><c r="A1" t="s"><v>1</v></c><c r="B1"><v>41234567</v></c>'
+        '<c r="C1" t="inlineStr"><is><t>Inline tekst</t></is></c></row>'
+    )
+    shared = ["<t>Kontakt</t>", "<r><t>kari.nordmann@</t></r><r><t>example.no</t></r>"]
+    data = xlsx_bytes(shared, rows)
+    assert sniff_content_type(data[:SNIFF_BYTES], "liste.xlsx") == XLSX
+    text = extract(XLSX, data)
+    # A shared-string cell's value is an index into the shared strings: not text.
+    assert text == "Kontakt\nkari.nordmann@example.no\n\n\t41234567\tInline tekst\t\n\n"
+    assert [hit.kind for hit in find_personal_data(text)] == ["EMAIL", "PHONE"]
+    assert requires_review(XLSX, text) is None
+
+
+def test_extract_text_refuses_a_part_that_inflates_beyond_the_cap() -> None:
+    data = docx_with_large_parts(51 * MB)
+    assert len(data) < MB  # the upload itself is small
+    with pytest.raises(UnsupportedDocument, match=r"too large to check .* word/document\.xml"):
+        extract(DOCX, data)
+
+
+def test_extract_text_refuses_parts_that_together_inflate_beyond_the_cap() -> None:
+    data = docx_with_large_parts(1 * MB, 40 * MB, 40 * MB, 40 * MB)
+    with pytest.raises(UnsupportedDocument, match=r"too large to check .* word/header3\.xml"):
+        extract(DOCX, data)
+
+
+def test_extract_text_refuses_too_much_text_rather_than_truncating() -> None:
+    data = docx_bytes(paragraph("kari.nordmann@example.no"))
+    with pytest.raises(UnsupportedDocument, match="more than 10 characters"):
+        extract(DOCX, data, max_chars=10)
+    with pytest.raises(UnsupportedDocument, match="more than 10 characters"):
+        extract(PLAIN_TEXT, b"a" * 11, max_chars=10)
+    with pytest.raises(UnsupportedDocument, match="more than 10 characters"):
+        extract(PDF, fpdf_bytes("Revisjonsrapport med funn"), max_chars=10)
+    assert extract(PLAIN_TEXT, b"a" * 10, max_chars=10) == "a" * 10
+
+
+def test_extract_text_refuses_a_dtd() -> None:
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+    )
+    data = docx_bytes("", {"word/header1.xml": f"{laughs}<w:hdr {W}>&lol2;</w:hdr>"})
+    with pytest.raises(UnsupportedDocument, match="declares a DTD"):
+        extract(DOCX, data)
+
+
+@pytest.mark.parametrize("content_type", [DOCX, XLSX])
+def test_extract_text_rejects_a_broken_office_file(content_type: str) -> None:
+    with pytest.raises(UnsupportedDocument, match="could not be read"):
+        extract(content_type, b"PK\x03\x04 not really a zip")
+    broken = docx_bytes("<w:p><w:r><w:t>unclosed</w:r></w:p>")
+    with pytest.raises(UnsupportedDocument, match="could not be read"):
+        extract(DOCX, broken)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=512), st.sampled_from([DOCX, XLSX, PDF, PLAIN_TEXT]))
+def test_extract_text_either_reads_or_says_why(data: bytes, content_type: str) -> None:
+    try:
+        assert isinstance(extract(content_type, data), str)
+    except UnsupportedDocument as exc:
+        assert str(exc)
+
+
+@pytest.mark.parametrize("content_type", [PLAIN_TEXT, CSV])
+def test_extract_text_decodes_utf8_text(content_type: str) -> None:
+    data = b"navn;telefon\nKari;+47 912 34 567\n\xff\n"
+    text = extract(content_type, data)
+    assert text == "navn;telefon\nKari;+47 912 34 567\n\ufffd\n"
+    assert requires_review(content_type, text) is None
+    # A character split between two read chunks is decoded whole.
+    long = "a" * (64 * 1024 - 1) + "ø"
+    assert extract(content_type, long.encode()) == long
+
+
+def test_extract_text_reads_a_pdf() -> None:
+    text = extract(PDF, fpdf_bytes("Side en: kari.nordmann@example.no", "Side to"))
+    assert "Side en: kari.nordmann@example.no" in text
+    assert "Side to" in text
+    assert requires_review(PDF, text) is None
+
+
+def test_requires_review_refuses_a_pdf_without_text() -> None:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.rect(20, 20, 100, 60)  # a page with a drawing but no text, as a scan would be
+    data = bytes(pdf.output())
+    assert sniff_content_type(data[:SNIFF_BYTES], "skannet.pdf") == PDF
+    text = extract(PDF, data)
+    assert not text.strip()
+    reason = requires_review(PDF, text)
+    assert reason is not None
+    assert "no extractable text (a scan?)" in reason
+    assert "cannot be checked for personal data" in reason
+    assert "RESTRICTED" in reason
+
+
+def test_requires_review_refuses_an_office_file_without_text() -> None:
+    drawing = "<w:p><w:r><w:drawing/></w:r></w:p>"
+    reason = requires_review(DOCX, extract(DOCX, docx_bytes(drawing)))
+    assert reason is not None
+    assert "has no text (only images?)" in reason
+
+
+@pytest.mark.parametrize(("content_type", "label"), [(PNG, "PNG"), (JPEG, "JPEG")])
+def test_requires_review_refuses_images(content_type: str, label: str) -> None:
+    reason = requires_review(content_type, "")
+    assert reason is not None
+    assert f"a {label} image cannot be checked for personal data: images are not read" in reason
+    assert "RESTRICTED" in reason
+    with pytest.raises(UnsupportedDocument) as caught:
+        extract(content_type, png_bytes())
+    assert str(caught.value) == reason
+
+
+def test_requires_review_accepts_empty_text_files() -> None:
+    assert requires_review(PLAIN_TEXT, "") is None
+    assert requires_review(CSV, "") is None
 
 
 # --- renditions ---------------------------------------------------------------

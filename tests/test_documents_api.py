@@ -159,3 +159,19 @@ def test_personal_data_in_a_shared_document_blocks_publishing(
     assert error_codes(body) == ["PERSONAL_DATA_DETECTED"]
     assert body["errors"][0]["extensions"]["field"] == "documents.0"
     assert "412 34 567" not in body["errors"][0]["message"]
+
+
+def test_a_shared_image_cannot_be_checked_so_it_blocks_sharing(
+    client: TestClient, world: World
+) -> None:
+    w = build_reports_world(client, world)
+    report_id = create_inspection(client, w)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    assert upload(client, w.tokens["auditor"], report_id, "site.png", png, "SHARED").get("data")
+    body = submit_and_publish(client, w, report_id, "NETWORK", w.network)
+    assert error_codes(body) == ["PERSONAL_DATA_DETECTED"]
+    assert "cannot be checked" in body["errors"][0]["message"]
+    restricted = create_inspection(client, w, title="Photos kept restricted")
+    assert upload(client, w.tokens["auditor"], restricted, "site.png", png, "RESTRICTED")["data"]
+    published = submit_and_publish(client, w, restricted, "NETWORK", w.network)
+    assert published["data"]["publishAuditReport"]["status"] == "PUBLISHED"

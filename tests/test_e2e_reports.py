@@ -315,7 +315,7 @@ def error_codes(body: dict[str, Any]) -> list[str | None]:
 
 @pytest.fixture(scope="module")
 def scenario(stack: Stack) -> Scenario:
-    # 1. Oslo creates a framework agreement network; Bergen joins it.
+    # 1. Oslo creates a framework agreement network and lists Bergen; Bergen signs.
     network = data_of(
         stack.gql(
             "oslo",
@@ -324,6 +324,15 @@ def scenario(stack: Stack) -> Scenario:
         ),
         "createNetwork",
     )["id"]
+    data_of(
+        stack.gql(
+            "oslo",
+            "mutation($n: ID!, $o: ID!) { addNetworkMember(networkId: $n, organizationId: $o)"
+            " { id } }",
+            {"n": network, "o": stack.org_ids[BERGEN]},
+        ),
+        "addNetworkMember",
+    )
     data_of(
         stack.gql(
             "bergen", "mutation($n: ID!) { joinNetwork(networkId: $n) { id } }", {"n": network}
@@ -391,7 +400,7 @@ def scenario(stack: Stack) -> Scenario:
     assert submitted["status"] == "SUBMITTED", submitted
     published = data_of(
         stack.gql(
-            "auditor",
+            "oslo",  # sharing is the commissioning body's decision
             """mutation($id: ID!, $n: ID!) {
                  publishAuditReport(id: $id, shareScope: NETWORK, networkId: $n) {
                    status shareScope network { id }
@@ -693,7 +702,7 @@ def test_audit_log_chain_is_intact_and_records_the_share(stack: Stack, scenario:
     assert len(shares) == 1, entries
     [share] = shares
     assert share.subject_id == scenario.report
-    assert share.actor_org_id == stack.org_ids[AUDITOR_FIRM]
+    assert share.actor_org_id == stack.org_ids[OSLO]
     assert share.detail["from"] == {"scope": "PRIVATE", "networkId": None}
     assert share.detail["to"] == {"scope": "NETWORK", "networkId": scenario.network}
     assert share.detail["status"] == "PUBLISHED"

@@ -260,8 +260,15 @@ def test_another_body_cannot_add_suppliers_to_oslos_agreement(
 # --- joinNetwork / addNetworkMember ----------------------------------------------------
 
 
+def list_body(client: TestClient, scene: Scene, network_id: str, organization_id: str) -> None:
+    """The lead lists a body entitled to accede to its framework agreement."""
+    variables = {"networkId": network_id, "organizationId": organization_id}
+    data(gql(client, ADD_MEMBER, scene.kari, variables), "addNetworkMember")
+
+
 def test_another_public_body_joins_a_framework_agreement(client: TestClient, scene: Scene) -> None:
     network = create_network(client, scene.kari)
+    list_body(client, scene, network["id"], scene.bergen)
     joined = data(gql(client, JOIN, scene.berit, {"networkId": network["id"]}), "joinNetwork")
     assert ids(joined["participants"]) == [scene.oslo, scene.bergen]
     assert joined["lead"] == {"id": scene.oslo}, "joining does not change the lead"
@@ -272,6 +279,7 @@ def test_another_public_body_joins_a_framework_agreement(client: TestClient, sce
 def test_joining_after_the_deadline_is_a_conflict(client: TestClient, scene: Scene) -> None:
     yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
     network = create_network(client, scene.kari, joinDeadline=yesterday)
+    list_body(client, scene, network["id"], scene.bergen)
     message = refusal(gql(client, JOIN, scene.berit, {"networkId": network["id"]}), "CONFLICT")
     assert yesterday in message
     listed = data(gql(client, NETWORKS, scene.kari), "networks")["edges"][0]["node"]
@@ -280,6 +288,7 @@ def test_joining_after_the_deadline_is_a_conflict(client: TestClient, scene: Sce
 
 def test_joining_on_the_deadline_day_is_allowed(client: TestClient, scene: Scene) -> None:
     network = create_network(client, scene.kari, joinDeadline=dt.date.today().isoformat())
+    list_body(client, scene, network["id"], scene.bergen)
     joined = data(gql(client, JOIN, scene.berit, {"networkId": network["id"]}), "joinNetwork")
     assert scene.bergen in ids(joined["participants"])
 
@@ -320,13 +329,18 @@ def test_the_coordinator_adds_members_to_a_national_network(
     refusal(gql(client, ADD_MEMBER, scene.dina, supplier), "BAD_USER_INPUT", "organizationId")
 
 
-def test_add_network_member_on_a_framework_agreement_is_a_conflict(
+def test_a_framework_agreement_is_joined_only_by_bodies_its_lead_listed(
     client: TestClient, scene: Scene
 ) -> None:
+    """NETWORK sharing is compiled from membership, so it is never self-service."""
     network = create_network(client, scene.kari)
+    message = refusal(gql(client, JOIN, scene.berit, {"networkId": network["id"]}), "FORBIDDEN")
+    assert "addNetworkMember" in message
     variables = {"networkId": network["id"], "organizationId": scene.bergen}
-    message = refusal(gql(client, ADD_MEMBER, scene.kari, variables), "CONFLICT")
-    assert "joinNetwork" in message
+    listed = data(gql(client, ADD_MEMBER, scene.kari, variables), "addNetworkMember")
+    assert ids(listed["participants"]) == [scene.oslo], "listed is not yet a member"
+    joined = data(gql(client, JOIN, scene.berit, {"networkId": network["id"]}), "joinNetwork")
+    assert ids(joined["participants"]) == [scene.oslo, scene.bergen]
 
 
 def test_another_body_cannot_add_members_to_a_national_network(

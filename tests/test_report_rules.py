@@ -17,7 +17,7 @@ from domain.audit_reports import (
 )
 from domain.enums import AuditReportStatus as S
 from domain.enums import Classification as C
-from domain.enums import OrganizationKind, Role, ShareScope
+from domain.enums import OrganizationKind, ShareScope
 from domain.errors import Conflict, InvalidInput
 
 LEGAL = [
@@ -73,10 +73,10 @@ def report(status: S = S.PUBLISHED, scope: ShareScope = ShareScope.NETWORK) -> R
 def viewer(
     org: str | None,
     kind: OrganizationKind | None = OrganizationKind.PUBLIC_BODY,
-    roles: frozenset[Role] = frozenset({Role.PROCUREMENT_OFFICER}),
+    reads_personal: bool = False,
     networks: frozenset[str] = frozenset(),
 ) -> ViewerFacts:
-    return ViewerFacts(org, kind, roles, networks)
+    return ViewerFacts(org, kind, reads_personal, networks)
 
 
 CLEARANCE_TABLE = [
@@ -84,13 +84,13 @@ CLEARANCE_TABLE = [
     (
         "auditor with AUDITOR role",
         report(S.DRAFT),
-        viewer("auditor", OrganizationKind.AUDITOR, frozenset({Role.AUDITOR})),
+        viewer("auditor", OrganizationKind.AUDITOR, reads_personal=True),
         (C.PERSONAL, Relation.PARTY),
     ),
     (
         "commissioner's contract manager",
         report(),
-        viewer("body", roles=frozenset({Role.CONTRACT_MANAGER})),
+        viewer("body", reads_personal=True),
         (C.PERSONAL, Relation.PARTY),
     ),
     ("supplier before publishing", report(S.SUBMITTED), viewer("supplier"), None),
@@ -129,7 +129,7 @@ CLEARANCE_TABLE = [
     (
         "anonymous, PUBLIC",
         report(scope=ShareScope.PUBLIC),
-        viewer(None, None, frozenset()),
+        viewer(None, None),
         (C.PUBLIC, Relation.PUBLIC),
     ),
     (
@@ -138,7 +138,7 @@ CLEARANCE_TABLE = [
         viewer("c", OrganizationKind.COORDINATOR),
         (C.SHARED, Relation.SCOPE_MEMBER),
     ),
-    ("anonymous, PRIVATE", report(scope=ShareScope.PRIVATE), viewer(None, None, frozenset()), None),
+    ("anonymous, PRIVATE", report(scope=ShareScope.PRIVATE), viewer(None, None), None),
 ]
 
 
