@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from domain.audit_reports import Clearance
+from domain.audit_reports import Clearance, Relation
 from domain.enums import Classification
+from storage.models import Document
 
 
 @dataclass(frozen=True)
@@ -65,14 +66,17 @@ def redact_report(report: Mapping[str, Any], clearance: Clearance) -> Redacted:
     return Redacted(data=data, withheld=withheld)
 
 
-def reads_sensitive(clearance: Clearance) -> Classification | None:
-    """The classification of the most sensitive field this viewer reads, when it
-    is RESTRICTED or PERSONAL (such reads go to the audit log)."""
-    for level in (Classification.PERSONAL, Classification.RESTRICTED):
-        rules = [*REPORT_FIELDS.values(), *FINDING_FIELDS.values()]
-        if any(rule.classification is level and field_allowed(rule, clearance) for rule in rules):
-            return level
-    return None
+def reads_sensitive(selected: frozenset[str], clearance: Clearance) -> Classification | None:
+    """The most sensitive classification among the `selected` fields this viewer
+    actually receives, when it is RESTRICTED or PERSONAL (such reads are logged)."""
+    rules = {**REPORT_FIELDS, **FINDING_FIELDS}
+    received = [
+        rule.classification
+        for name, rule in rules.items()
+        if name in selected and field_allowed(rule, clearance)
+    ]
+    sensitive = [level for level in received if level.rank >= Classification.RESTRICTED.rank]
+    return max(sensitive, key=lambda level: level.rank, default=None)
 
 
 def shared_texts(report: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -94,3 +98,20 @@ def shared_texts(report: Mapping[str, Any]) -> list[tuple[str, str]]:
             else:
                 texts.append((f"findings.{index}.{name}", value))
     return texts
+
+
+def document_visible(document: Document, cleared: Clearance) -> bool:
+    """Originals up to the viewer's clearance (the supplier: up to SHARED); of the
+    renditions, the one made for the viewer's level."""
+    if document.is_rendition:
+        return document.rendition_clearance is rendition_level(cleared)
+    if cleared.relation is Relation.SUPPLIER:
+        return document.classification.rank <= Classification.SHARED.rank
+    return cleared.allows(document.classification)
+
+
+def rendition_level(cleared: Clearance) -> Classification:
+    """Renditions exist for SHARED (members, suppliers, parties) and PUBLIC viewers."""
+    if cleared.relation is Relation.PUBLIC:
+        return Classification.PUBLIC
+    return Classification.SHARED

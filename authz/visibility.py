@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 
 from domain.audit_reports import PUBLIC_SECTOR, READABLE_BY_OTHERS, ViewerFacts
 from domain.enums import ShareScope
-from storage.models import AuditReport, CorrectiveAction, Finding
+from storage.models import AuditReport, Contract, CorrectiveAction, Finding
 
 
 def is_party(viewer: ViewerFacts) -> ColumnElement[bool]:
@@ -103,3 +103,8 @@ def text_matches(viewer: ViewerFacts, text: str) -> ColumnElement[bool]:
 
 def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def contract_party(organization_id: str) -> ColumnElement[bool]:
+    """A contract is seen by its two parties only: the buyer and the supplier."""
+    return or_(Contract.buyer_id == organization_id, Contract.supplier_id == organization_id)

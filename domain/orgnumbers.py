@@ -37,7 +37,7 @@ def normalize_country(value: str) -> str:
     if country is None:
         raise InvalidInput(
             COUNTRY_FIELD,
-            f"{value!r} is not an ISO 3166-1 country code; use alpha-2 such as NO or SE",
+            f"{value[:40]!r} is not an ISO 3166-1 country code; use alpha-2 such as NO or SE",
         )
     return str(country.alpha_2)
 

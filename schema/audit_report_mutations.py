@@ -82,11 +82,11 @@ class FindingInput:
     corrective_action: CorrectiveActionInput | None = None
 
 
-def optional_text(field: str, value: str | None) -> str | None:
+def optional_text(field: str, value: str | None, limit: int = TEXT_LIMIT) -> str | None:
     if value is None or not value.strip():
         return None
-    if len(value) > TEXT_LIMIT:
-        raise InvalidInput(field, f"must be at most {TEXT_LIMIT} characters")
+    if len(value) > limit:
+        raise InvalidInput(field, f"must be at most {limit} characters")
     return value.strip()
 
 
@@ -116,7 +116,7 @@ async def party_row(
     Sharing decisions (publish, supersede, withdraw) are the commissioning body's
     alone: an auditor firm writes and submits, it never shares in a body's name."""
     principal = info.context.viewer()
-    row = await get_visible_row(info, report_id)
+    row = await get_visible_row(info, report_id, for_update=True)
     parties = (
         (row.commissioned_by_id,)
         if commissioner_only
@@ -309,7 +309,11 @@ class AuditReportMutations:
         row = await party_row(info, str(id), Action.WITHDRAW, commissioner_only=True)
         row.status = rules.transition(row.status, "withdraw")
         await record_share_change(
-            info, row, (row.share_scope, row.network_id), "withdrawn", reason=reason
+            info,
+            row,
+            (row.share_scope, row.network_id),
+            "withdrawn",
+            reason=optional_text("reason", reason, limit=2_000),
         )
         await info.context.commit()
         return await presented(info, row.id)

@@ -25,16 +25,16 @@ from domain.enums import (
     Severity,
     ShareScope,
 )
-from domain.errors import NotFound
+from domain.errors import InvalidInput, NotFound
 from domain.orgnumbers import normalize_country
-from schema.context import Info
+from schema.context import Info, selected_names
 from schema.facilities import Facility
 from schema.networks import Network
 from schema.organizations import Organization, load_organization
-from schema.pagination import Connection, paginate
-from storage import audit_log, models
+from schema.pagination import DEFAULT_PAGE_SIZE, Connection, paginate
+from storage import models
 
-SENSITIVE_FIELD_NAMES = frozenset({"commercialNotes", "workerInterviews", "evidence"})
+MAX_SEARCH_LENGTH = 200
 
 
 @strawberry.type
@@ -223,37 +223,12 @@ async def present_reports(info: Info, rows: Sequence[models.AuditReport]) -> lis
             continue
         redacted = redact_report(report_structure(row, findings, actions), cleared)
         reports.append(AuditReport.from_redacted(row, cleared, redacted))
-    if selects_any(info, SENSITIVE_FIELD_NAMES):
-        log_sensitive_reads(info, reports)
+    selected = selected_names(info)
+    for report in reports:
+        level = reads_sensitive(selected, report.clearance)
+        if level is not None:
+            info.context.record_read(level, "audit_report", report.row.id)
     return reports
-
-
-def log_sensitive_reads(info: Info, reports: Sequence[AuditReport]) -> None:
-    """Queue an audit event per report read at RESTRICTED or PERSONAL; the endpoint
-    writes the request's events in one append before the response leaves."""
-    principal = info.context.principal
-    info.context.audit_events += [
-        audit_log.AuditEvent(
-            action=f"read_{level.value.lower()}",
-            subject_type="audit_report",
-            subject_id=report.row.id,
-            actor_user_id=principal.user_id if principal else None,
-            actor_org_id=principal.organization_id if principal else None,
-        )
-        for report in reports
-        if (level := reads_sensitive(report.clearance)) is not None
-    ]
-
-
-def selects_any(info: Info, names: frozenset[str]) -> bool:
-    """Whether the operation selects any of `names` anywhere below this field."""
-    stack: list[Any] = list(info.selected_fields)
-    while stack:
-        field = stack.pop()
-        if getattr(field, "name", None) in names:
-            return True
-        stack.extend(getattr(field, "selections", ()) or ())
-    return False
 
 
 async def fetch_visible(info: Info, report_ids: Sequence[str]) -> list[AuditReport]:
@@ -265,15 +240,17 @@ async def fetch_visible(info: Info, report_ids: Sequence[str]) -> list[AuditRepo
     return await present_reports(info, rows)
 
 
-async def get_visible_row(info: Info, report_id: str) -> models.AuditReport:
+async def get_visible_row(
+    info: Info, report_id: str, *, for_update: bool = False
+) -> models.AuditReport:
     """A report the caller may see, else NOT_FOUND (the same answer whether or not
-    it exists, so nothing leaks)."""
+    it exists, so nothing leaks). `for_update` locks the row (PostgreSQL) so two
+    lifecycle changes cannot both start from the same status."""
     facts = await info.context.viewer_facts()
-    row = await info.context.session.scalar(
-        select(models.AuditReport).where(
-            models.AuditReport.id == report_id, visibility.visible_reports(facts)
-        )
+    stmt = select(models.AuditReport).where(
+        models.AuditReport.id == report_id, visibility.visible_reports(facts)
     )
+    row = await info.context.session.scalar(stmt.with_for_update() if for_update else stmt)
     if row is None:
         raise NotFound(f"no audit report with id {report_id} that you may see")
     return row
@@ -324,6 +301,8 @@ async def report_query(info: Info, filter: AuditReportFilter | None) -> Any:
             conditions.append(finding.severity == filter.severity)
         stmt = stmt.where(exists(select(finding.id).where(and_(*conditions))))
     if filter.text is not None and filter.text.strip():
+        if len(filter.text) > MAX_SEARCH_LENGTH:
+            raise InvalidInput("filter.text", f"must be at most {MAX_SEARCH_LENGTH} characters")
         stmt = stmt.where(visibility.text_matches(facts, filter.text))
     return stmt
 
@@ -335,7 +314,7 @@ class AuditReportQueries:
         self,
         info: Info,
         filter: AuditReportFilter | None = None,
-        first: int = 50,
+        first: int | None = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[AuditReport]:
         stmt = await report_query(info, filter)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
 import strawberry
 from sqlalchemy import or_, select
@@ -15,7 +16,7 @@ from authz.enforcer import Authorizer
 from authz.policies import Action, Resource
 from authz.principal import Principal
 from domain.audit_reports import ViewerFacts
-from domain.enums import NetworkKind
+from domain.enums import Classification, NetworkKind
 from domain.errors import DomainError
 from schema.loaders import Loaders
 from storage.audit_log import AuditEvent
@@ -55,6 +56,20 @@ class Context:
         principal = self.viewer()
         self.authorizer.require(principal, action, resource, owner_id)
         return principal
+
+    def record_read(self, level: Classification, subject_type: str, subject_id: str) -> None:
+        """Queue an audit event for a read of RESTRICTED or PERSONAL data; the
+        endpoint appends the request's events before the response leaves."""
+        principal = self.principal
+        self.audit_events.append(
+            AuditEvent(
+                action=f"read_{level.value.lower()}",
+                subject_type=subject_type,
+                subject_id=subject_id,
+                actor_user_id=principal.user_id if principal else None,
+                actor_org_id=principal.organization_id if principal else None,
+            )
+        )
 
     async def commit(self) -> None:
         """Commit a mutation; what the request reads afterwards is read afresh."""
@@ -102,3 +117,14 @@ async def network_ids_of(session: AsyncSession, organization_id: str) -> frozens
 
 
 Info = strawberry.Info[Context, None]
+
+
+def selected_names(info: Info) -> frozenset[str]:
+    """The names of every field the operation selects below this one."""
+    names: set[str] = set()
+    stack: list[Any] = list(info.selected_fields)
+    while stack:
+        field = stack.pop()
+        names.add(getattr(field, "name", ""))
+        stack.extend(getattr(field, "selections", ()) or ())
+    return frozenset(names)

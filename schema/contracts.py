@@ -6,14 +6,16 @@ import datetime as dt
 from typing import Self
 
 import strawberry
-from sqlalchemy import Select, or_, select
+from sqlalchemy import select
 
+from authz import visibility
 from authz.policies import Action, Resource
 from domain import networks as rules
-from schema.context import Info
+from domain.enums import Classification
+from schema.context import Info, selected_names
 from schema.networks import get_organization_row
 from schema.organizations import Organization, load_organization
-from schema.pagination import Connection, each, paginate
+from schema.pagination import DEFAULT_PAGE_SIZE, Connection, paginate
 from schema.transactions import transactional_mutation
 from storage import models
 
@@ -46,7 +48,10 @@ class Contract:
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
         principal = info.context.require(Action.READ, Resource.CONTRACT)
         row = await info.context.session.scalar(
-            visible_contracts(principal.organization_id).where(models.Contract.id == str(id))
+            select(models.Contract).where(
+                visibility.contract_party(principal.organization_id),
+                models.Contract.id == str(id),
+            )
         )
         return cls.from_model(row) if row else None
 
@@ -57,16 +62,6 @@ class Contract:
     @strawberry.field
     async def supplier(self, info: Info) -> Organization:
         return await load_organization(info, self.supplier_id)
-
-
-def visible_contracts(organization_id: str) -> Select[models.Contract]:
-    """Row filter compiled into SQL: a contract is seen by its buyer and its supplier."""
-    return select(models.Contract).where(
-        or_(
-            models.Contract.buyer_id == organization_id,
-            models.Contract.supplier_id == organization_id,
-        )
-    )
 
 
 @strawberry.input
@@ -86,20 +81,23 @@ class ContractQueries:
         self,
         info: Info,
         supplier_id: strawberry.ID | None = None,
-        first: int = 50,
+        first: int | None = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[Contract]:
         principal = info.context.require(Action.READ, Resource.CONTRACT)
-        stmt = visible_contracts(principal.organization_id)
+        stmt = select(models.Contract).where(visibility.contract_party(principal.organization_id))
         if supplier_id is not None:
             stmt = stmt.where(models.Contract.supplier_id == str(supplier_id))
+        reads_value = "value" in selected_names(info)
+
+        async def to_nodes(rows: list[models.Contract]) -> list[Contract]:
+            for row in rows:
+                if reads_value and row.value is not None:  # prices are RESTRICTED
+                    info.context.record_read(Classification.RESTRICTED, "contract", row.id)
+            return [Contract.from_model(row) for row in rows]
+
         return await paginate(
-            info.context,
-            stmt,
-            models.Contract.id,
-            first=first,
-            after=after,
-            to_nodes=each(Contract.from_model),
+            info.context, stmt, models.Contract.id, first=first, after=after, to_nodes=to_nodes
         )
 
 

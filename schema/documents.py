@@ -12,10 +12,11 @@ import anyio.to_thread
 import strawberry
 from strawberry.file_uploads import Upload
 
-from domain.audit_reports import Clearance, Relation
+from authz.redaction import document_visible
+from domain.audit_reports import Clearance
 from domain.enums import Classification
 from domain.errors import InvalidInput
-from schema.context import Info
+from schema.context import Info, selected_names
 from storage import models, signed_urls
 from storage.documents import (
     PDF,
@@ -57,30 +58,17 @@ class Document:
         )
 
 
-def document_visible(document: models.Document, cleared: Clearance) -> bool:
-    """Originals up to the viewer's clearance (the supplier: up to SHARED); of the
-    renditions, the one made for the viewer's level."""
-    if document.is_rendition:
-        return document.rendition_clearance is rendition_level(cleared)
-    if cleared.relation is Relation.SUPPLIER:
-        return document.classification.rank <= Classification.SHARED.rank
-    return cleared.allows(document.classification)
-
-
-def rendition_level(cleared: Clearance) -> Classification:
-    if cleared.relation is Relation.PUBLIC:
-        return Classification.PUBLIC
-    return Classification.SHARED
-
-
 def visible_documents(
     info: Info, report: models.AuditReport, cleared: Clearance, rows: Sequence[models.Document]
 ) -> list[Document]:
-    return [
-        Document.from_model(row, download_url(info, row))
-        for row in rows
-        if document_visible(row, cleared)
-    ]
+    """The documents this viewer may fetch; handing out a download URL for a
+    RESTRICTED or PERSONAL original is a read, and goes to the audit log."""
+    visible = [row for row in rows if document_visible(row, cleared)]
+    if "downloadUrl" in selected_names(info):
+        for row in visible:
+            if row.classification.rank >= Classification.RESTRICTED.rank:
+                info.context.record_read(row.classification, "document", row.id)
+    return [Document.from_model(row, download_url(info, row)) for row in visible]
 
 
 def download_url(info: Info, document: models.Document) -> str | None:
@@ -105,6 +93,10 @@ async def store_upload(
     stripped, size limited, never the whole file in memory."""
     source: IO[bytes] = upload.file  # type: ignore[attr-defined]
     filename = str(getattr(upload, "filename", None) or "upload")
+    size = source.seek(0, 2)  # refuse before parsing anything (a PDF is parsed whole)
+    if size > max_bytes:
+        raise InvalidInput("file", f"is larger than the limit of {max_bytes} bytes")
+    source.seek(0)
     head = source.read(SNIFF_BYTES)
     source.seek(0)
     try:

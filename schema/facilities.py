@@ -10,7 +10,7 @@ from sqlalchemy import select
 from authz.policies import Action, Resource
 from domain.orgnumbers import normalize_country
 from schema.context import Info
-from schema.pagination import Connection, each, paginate
+from schema.pagination import DEFAULT_PAGE_SIZE, Connection, each, paginate
 from storage import models
 
 
@@ -39,7 +39,7 @@ class Facility:
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
         info.context.require(Action.READ, Resource.FACILITY)
-        row = await info.context.session.get(models.Facility, str(id))
+        row = await info.context.loaders.facility.load(str(id))
         return cls.from_model(row) if row else None
 
 
@@ -50,7 +50,7 @@ class FacilityQueries:
         self,
         info: Info,
         country: str | None = None,
-        first: int = 50,
+        first: int | None = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[Facility]:
         info.context.require(Action.READ, Resource.FACILITY)

@@ -57,6 +57,7 @@ class Loaders:
         self.organization = DataLoader(load_fn=by_id(session, models.Organization))
         self.user = DataLoader(load_fn=by_id(session, models.User))
         self.network = DataLoader(load_fn=by_id(session, models.Network))
+        self.facility = DataLoader(load_fn=by_id(session, models.Facility))
         self.network_participants = DataLoader(
             load_fn=grouped(
                 session,

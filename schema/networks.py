@@ -15,7 +15,7 @@ from domain.enums import NetworkKind
 from domain.errors import NotFound
 from schema.context import Info
 from schema.organizations import Organization, load_organization, load_organizations
-from schema.pagination import Connection, each, paginate
+from schema.pagination import DEFAULT_PAGE_SIZE, Connection, each, paginate
 from schema.transactions import transactional_mutation
 from storage import models
 
@@ -144,7 +144,7 @@ async def add_participant(
 class NetworkQueries:
     @strawberry.field(description="Framework agreements and national networks, oldest first.")
     async def networks(
-        self, info: Info, first: int = 50, after: str | None = None
+        self, info: Info, first: int | None = DEFAULT_PAGE_SIZE, after: str | None = None
     ) -> Connection[Network]:
         info.context.require(Action.READ, Resource.NETWORK)
         return await paginate(

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from authz.policies import Action, Resource
 from domain.enums import OrganizationKind
 from schema.context import Info
-from schema.pagination import Connection, each, paginate
+from schema.pagination import DEFAULT_PAGE_SIZE, Connection, each, paginate
 from storage import models
 
 
@@ -61,7 +61,7 @@ class OrganizationQueries:
         self,
         info: Info,
         kind: OrganizationKind | None = None,
-        first: int = 50,
+        first: int | None = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> Connection[Organization]:
         info.context.require(Action.READ, Resource.ORGANIZATION)

@@ -18,6 +18,7 @@ NodeT = TypeVar("NodeT")
 RowT = TypeVar("RowT")
 
 CURSOR_PREFIX = "cursor:"
+DEFAULT_PAGE_SIZE = 50
 
 
 @strawberry.type
@@ -73,12 +74,13 @@ async def paginate(
     stmt: Select[Any],
     id_column: Any,
     *,
-    first: int,
+    first: int | None,
     after: str | None,
     to_nodes: Callable[[list[Any]], Awaitable[list[NodeT]]],
 ) -> Connection[NodeT]:
     """One page of `stmt` ordered by id after the cursor; `to_nodes` turns the
     page's rows into nodes in one batch."""
+    first = DEFAULT_PAGE_SIZE if first is None else first  # the contract's `first: Int = 50`
     check_page_size(first, ctx.settings.max_page_size)
     page_stmt = stmt
     if after:

@@ -345,3 +345,39 @@ def test_report_fields_query_is_valid(client: TestClient, world: World) -> None:
         client, f"{{ auditReports {{ edges {{ node {{ {REPORT_FIELDS} }} }} }} }}", w.tokens["oslo"]
     )
     assert body == {"data": {"auditReports": {"edges": []}}}
+
+
+def logged(world: World) -> list[tuple[str, str, str]]:
+    with db.transaction(world.factory) as session:
+        return [
+            (entry.action, entry.subject_type, entry.subject_id)
+            for entry in session.scalars(select(AuditLogEntry).order_by(AuditLogEntry.seq))
+        ]
+
+
+def test_the_log_records_what_was_read_not_the_clearance(client: TestClient, world: World) -> None:
+    w = build_reports_world(client, world)
+    report_id = create_inspection(client, w)
+    query = "query($id: ID!) { auditReport(id: $id) { findings { evidence } } }"
+    gql(client, query, w.tokens["oslo_cm"], {"id": report_id})  # may read PERSONAL
+    assert logged(world) == [("read_restricted", "audit_report", report_id)]
+
+
+def test_contract_prices_read_are_logged(client: TestClient, world: World) -> None:
+    w = build_reports_world(client, world)
+    created = gql(
+        client,
+        """mutation($s: ID!) {
+             createContract(input: {supplierId: $s, title: "Hansker", value: 125000,
+               productCategory: "medical-gloves", startDate: "2026-01-01"}) { id }
+           }""",
+        w.tokens["oslo"],
+        {"s": w.supplier},
+    )
+    contract_id = created["data"]["createContract"]["id"]
+    before = len(logged(world))
+    gql(client, "{ contracts { edges { node { title } } } }", w.tokens["oslo"])
+    assert len(logged(world)) == before
+    body = gql(client, "{ contracts { edges { node { value } } } }", w.tokens["supplier"])
+    assert body["data"]["contracts"]["edges"] == [{"node": {"value": 125000.0}}]
+    assert logged(world)[before:] == [("read_restricted", "contract", contract_id)]

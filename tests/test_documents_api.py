@@ -10,7 +10,7 @@ from fpdf import FPDF
 from starlette.testclient import TestClient
 
 from storage.documents import pdf_text
-from tests.conftest import World, error_codes
+from tests.conftest import World, error_codes, gql
 from tests.reports_world import (
     ReportsWorld,
     build_reports_world,
@@ -175,3 +175,25 @@ def test_a_shared_image_cannot_be_checked_so_it_blocks_sharing(
     assert upload(client, w.tokens["auditor"], restricted, "site.png", png, "RESTRICTED")["data"]
     published = submit_and_publish(client, w, restricted, "NETWORK", w.network)
     assert published["data"]["publishAuditReport"]["status"] == "PUBLISHED"
+
+
+def test_a_download_url_for_a_restricted_original_is_logged(
+    client: TestClient, world: World
+) -> None:
+    from sqlalchemy import select
+
+    from storage import db
+    from storage.models import AuditLogEntry
+
+    w, report_id = published_with_document(client, world)
+
+    def reads() -> list[tuple[str, str]]:
+        with db.transaction(world.factory) as session:
+            entries = session.scalars(select(AuditLogEntry).order_by(AuditLogEntry.seq))
+            return [(e.action, e.subject_type) for e in entries if e.action.startswith("read")]
+
+    query = "query($id: ID!) { auditReport(id: $id) { documents { filename downloadUrl } } }"
+    gql(client, query, w.tokens["bergen"], {"id": report_id})  # renditions only: SHARED
+    assert reads() == []
+    gql(client, query, w.tokens["oslo"], {"id": report_id})
+    assert reads() == [("read_restricted", "document")]

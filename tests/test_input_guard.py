@@ -120,10 +120,12 @@ def test_an_overlong_inline_literal_is_bad_user_input(client: TestClient, world:
 
 def test_ordinary_text_passes(client: TestClient, world: World) -> None:
     token = officer(world)
-    for text in ["hansker\ttab og ÆØÅ", "z" * MAX_STRING_LENGTH]:
-        body = gql(client, SEARCH, token, {"t": text})
-        assert body.get("errors") is None, body
-        assert body["data"]["auditReports"]["totalCount"] == 0
+    body = gql(client, SEARCH, token, {"t": "hansker\ttab og ÆØÅ"})
+    assert body.get("errors") is None, body
+    assert body["data"]["auditReports"]["totalCount"] == 0
+    at_limit = gql(client, SEARCH, token, {"t": "z" * MAX_STRING_LENGTH})
+    # past the guard; the search's own, tighter limit answers, naming its field
+    assert at_limit["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "filter.text"}
     created = gql(
         client, CREATE, token, {"input": {"name": "Hansker", "kind": "FRAMEWORK_AGREEMENT"}}
     )

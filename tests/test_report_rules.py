@@ -206,10 +206,14 @@ def test_redaction_withholds_exactly_what_is_above_clearance(
 
 
 def test_sensitive_reads_and_shared_texts() -> None:
-    assert reads_sensitive(Clearance(C.PERSONAL, Relation.PARTY)) is C.PERSONAL
-    assert reads_sensitive(Clearance(C.RESTRICTED, Relation.PARTY)) is C.RESTRICTED
-    assert reads_sensitive(Clearance(C.SHARED, Relation.SUPPLIER)) is C.RESTRICTED  # evidence
-    assert reads_sensitive(Clearance(C.SHARED, Relation.SCOPE_MEMBER)) is None
+    everything = frozenset({"summary", "commercialNotes", "workerInterviews", "evidence"})
+    assert reads_sensitive(everything, Clearance(C.PERSONAL, Relation.PARTY)) is C.PERSONAL
+    evidence_only = frozenset({"title", "evidence"})
+    assert reads_sensitive(evidence_only, Clearance(C.PERSONAL, Relation.PARTY)) is C.RESTRICTED
+    assert reads_sensitive(everything, Clearance(C.RESTRICTED, Relation.PARTY)) is C.RESTRICTED
+    assert reads_sensitive(everything, Clearance(C.SHARED, Relation.SUPPLIER)) is C.RESTRICTED
+    assert reads_sensitive(everything, Clearance(C.SHARED, Relation.SCOPE_MEMBER)) is None
+    assert reads_sensitive(frozenset({"summary"}), Clearance(C.PERSONAL, Relation.PARTY)) is None
     assert shared_texts(STRUCTURE) == [
         ("title", "T"),
         ("summary", "S"),
