@@ -21,7 +21,3 @@ class Principal:
     organization_id: str
     organization_kind: OrganizationKind
     roles: frozenset[Role]
-
-    def has_role(self, *roles: Role) -> bool:
-        """True if the principal holds any of `roles`."""
-        return not self.roles.isdisjoint(roles)

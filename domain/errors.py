@@ -6,7 +6,7 @@ never carries data the caller may not see.
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Literal
 
 ErrorCode = Literal[
     "BAD_USER_INPUT",
@@ -16,8 +16,6 @@ ErrorCode = Literal[
     "UNAUTHENTICATED",
     "PERSONAL_DATA_DETECTED",
 ]
-
-ERROR_CODES: frozenset[str] = frozenset(get_args(ErrorCode))
 
 
 class DomainError(Exception):

@@ -30,7 +30,6 @@ from domain.personal_data import describe, find_personal_data
 from schema.audit_reports import (
     AuditReport,
     Finding,
-    action_structure,
     fetch_visible,
     get_visible_row,
     report_structure,
@@ -463,6 +462,3 @@ async def record_share_change(
             )
         ],
     )
-
-
-__all__ = ["AuditReportMutations", "action_structure"]

@@ -193,14 +193,6 @@ def test_require_passes_silently(seeded: Authorizer) -> None:
     seeded.require(principal("1", PO), Action.CREATE, Resource.NETWORK)
 
 
-def test_has_role_means_any() -> None:
-    p = principal("1", VI, AU)
-    assert p.has_role(AU)
-    assert p.has_role(A, VI)
-    assert not p.has_role(A, PO)
-    assert not p.has_role()
-
-
 # --- policies live in the database ------------------------------------------------
 
 
