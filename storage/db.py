@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -99,5 +100,42 @@ def make_async_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(aurl, pool_pre_ping=True, **kwargs)
 
 
+class SerialSession(AsyncSession):
+    """An AsyncSession whose database calls run one at a time.
+
+    GraphQL resolves sibling fields (and aliased root fields) concurrently, and
+    they share the request's session; AsyncSession is not safe for concurrent
+    use, so each call that reaches the database waits for the previous one.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._serial = asyncio.Lock()
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._serial:
+            return await super().execute(*args, **kwargs)
+
+    async def scalar(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._serial:
+            return await super().scalar(*args, **kwargs)
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._serial:
+            return await super().get(*args, **kwargs)
+
+    async def flush(self, *args: Any, **kwargs: Any) -> None:
+        async with self._serial:
+            await super().flush(*args, **kwargs)
+
+    async def commit(self) -> None:
+        async with self._serial:
+            await super().commit()
+
+    async def rollback(self) -> None:
+        async with self._serial:
+            await super().rollback()
+
+
 def make_async_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(bind=engine, expire_on_commit=False)
+    return async_sessionmaker(bind=engine, expire_on_commit=False, class_=SerialSession)
