@@ -45,7 +45,7 @@ from api.tokens import mint_dev_token
 from authz import visibility
 from authz.enforcer import Authorizer
 from domain.audit_reports import PUBLIC_SECTOR, READABLE_BY_OTHERS, ViewerFacts
-from domain.enums import OrganizationKind, Role, ShareScope
+from domain.enums import OrganizationKind, ShareScope
 from storage import db
 from storage.demo import ScaleStats, seed_scale
 from storage.models import (
@@ -174,7 +174,7 @@ def pick_viewer(engine: Engine, minimum: int) -> Viewer | None:
         for org_id, network_id in session.execute(select(Network.lead_id, Network.id)):
             networks.setdefault(org_id, set()).add(network_id)
         members = session.execute(
-            select(Organization.id, Organization.name, User.email, Membership.role)
+            select(Organization.id, Organization.name, User.email)
             .join(Membership, Membership.organization_id == Organization.id)
             .join(User, User.id == Membership.user_id)
             .where(
@@ -183,17 +183,15 @@ def pick_viewer(engine: Engine, minimum: int) -> Viewer | None:
             )
             .order_by(Organization.id, User.email)
         ).all()
-        users: dict[str, tuple[str, str, set[Role]]] = {}
-        for org_id, name, email, role in members:
-            entry = users.setdefault(org_id, (name, email, set()))
-            if entry[1] == email:
-                entry[2].add(role)
+        users: dict[str, tuple[str, str]] = {}
+        for org_id, name, email in members:
+            users.setdefault(org_id, (name, email))  # the first user of each body
         best: Viewer | None = None
-        for org_id, (name, email, roles) in users.items():
+        for org_id, (name, email) in users.items():
             facts = ViewerFacts(
                 organization_id=org_id,
                 organization_kind=OrganizationKind.PUBLIC_BODY,
-                roles=frozenset(roles),
+                reads_personal=False,  # only reports' visibility matters here
                 network_ids=frozenset(networks[org_id]),
             )
             visible = session.scalar(
