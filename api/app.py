@@ -26,7 +26,6 @@ from api.tokens import AuthenticationError, TokenVerifier
 from authz.enforcer import Authorizer
 from schema.app_schema import build_schema
 from schema.context import Context
-from schema.loaders import Loaders
 from storage import audit_log, signed_urls
 from storage.db import make_async_engine, make_async_session_factory, make_engine
 from storage.models import Document
@@ -110,7 +109,6 @@ class GraphQLEndpoint:
                 principal=principal,
                 authorizer=services.authorizer,
                 objects=services.objects,
-                loaders=Loaders(session),
                 url_secret=services.url_secret,
             )
             try:

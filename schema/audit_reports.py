@@ -29,6 +29,7 @@ from domain.errors import InvalidInput, NotFound
 from domain.orgnumbers import normalize_country
 from schema.context import Info, selected_names
 from schema.facilities import Facility
+from schema.focus_areas import FocusArea
 from schema.networks import Network
 from schema.organizations import Organization, load_organization
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, paginate
@@ -139,6 +140,13 @@ class AuditReport:
     @strawberry.field
     async def supplier(self, info: Info) -> Organization:
         return await load_organization(info, self.row.supplier_id)
+
+    @strawberry.field
+    async def focus_area(self, info: Info) -> FocusArea | None:
+        if self.row.focus_area_id is None:
+            return None
+        row = await info.context.loaders.reports.focus_area.load(self.row.focus_area_id)
+        return FocusArea.from_model(row) if row else None
 
     @strawberry.field
     async def facilities(self, info: Info) -> list[Facility]:

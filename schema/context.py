@@ -39,11 +39,14 @@ class Context:
     principal: Principal | None
     authorizer: Authorizer
     objects: ObjectStore
-    loaders: Loaders
     url_secret: bytes
+    loaders: Loaders = field(init=False)
     audit_events: list[AuditEvent] = field(default_factory=list, init=False)
     _facts: ViewerFacts | None = field(default=None, init=False, repr=False)
     _facts_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.session, self.viewer_facts)
 
     def viewer(self) -> Principal:
         """The signed-in principal; anonymous callers get UNAUTHENTICATED."""

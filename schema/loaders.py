@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from authz.visibility import visible_reports
+from domain.audit_reports import ViewerFacts
 from storage import models
 
 ModelT = TypeVar("ModelT", bound=models.Base)
@@ -47,8 +49,11 @@ def grouped(
 class Loaders:
     """Built fresh for every request so no data leaks between callers."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(
+        self, session: AsyncSession, viewer_facts: Callable[[], Awaitable[ViewerFacts]]
+    ) -> None:
         self._session = session
+        self._viewer_facts = viewer_facts
         self.forget()
 
     def forget(self) -> None:
@@ -74,14 +79,19 @@ class Loaders:
                 (models.NetworkSupplier.rank,),
             )
         )
-        self.reports = ReportLoaders(session)
+        self.reports = ReportLoaders(session, self._viewer_facts)
 
 
 class ReportLoaders:
     """Relations of audit reports; one statement per relation per request level."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(
+        self, session: AsyncSession, viewer_facts: Callable[[], Awaitable[ViewerFacts]]
+    ) -> None:
         self.report = DataLoader(load_fn=by_id(session, models.AuditReport))
+        self.visible_by_focus_area = DataLoader(
+            load_fn=visible_reports_by_focus_area(session, viewer_facts)
+        )
         self.findings = DataLoader(
             load_fn=grouped(
                 session,
@@ -100,6 +110,27 @@ class ReportLoaders:
         )
         self.facilities = DataLoader(load_fn=facilities_by_report(session))
         self.focus_area = DataLoader(load_fn=by_id(session, models.FocusArea))
+
+
+def visible_reports_by_focus_area(
+    session: AsyncSession, viewer_facts: Callable[[], Awaitable[ViewerFacts]]
+) -> Callable[[list[str]], Awaitable[list[list[models.AuditReport]]]]:
+    """The reports of each focus area that the viewer may see (row filter in SQL)."""
+
+    async def load(focus_area_ids: list[str]) -> list[list[models.AuditReport]]:
+        report = models.AuditReport
+        stmt = (
+            select(report)
+            .where(report.focus_area_id.in_(focus_area_ids))
+            .where(visible_reports(await viewer_facts()))
+            .order_by(report.id)
+        )
+        groups: dict[str, list[models.AuditReport]] = defaultdict(list)
+        for row in (await session.execute(stmt)).scalars():
+            groups[str(row.focus_area_id)].append(row)
+        return [groups.get(key, []) for key in focus_area_ids]
+
+    return load
 
 
 def facilities_by_report(

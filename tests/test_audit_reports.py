@@ -381,3 +381,46 @@ def test_contract_prices_read_are_logged(client: TestClient, world: World) -> No
     body = gql(client, "{ contracts { edges { node { value } } } }", w.tokens["supplier"])
     assert body["data"]["contracts"]["edges"] == [{"node": {"value": 125000.0}}]
     assert logged(world)[before:] == [("read_restricted", "contract", contract_id)]
+
+
+def test_focus_area_lists_only_the_reports_the_viewer_may_see(
+    client: TestClient, world: World
+) -> None:
+    import datetime as dt
+
+    from storage.models import FocusArea
+
+    w = build_reports_world(client, world)
+    with db.transaction(world.factory) as session:
+        area = FocusArea(
+            network_id=w.network,
+            title="Surgical gloves 2026",
+            product_category="medical-gloves",
+            period_start=dt.date(2026, 1, 1),
+            period_end=dt.date(2026, 12, 31),
+            responsible_body_id=w.bergen,
+            created_by_id=w.oslo,
+        )
+        session.add(area)
+        session.flush()
+        area_id = area.id
+    shared = create_inspection(client, w, focusAreaId=area_id)
+    submit_and_publish(client, w, shared, "NETWORK", w.network)
+    draft = create_inspection(client, w, focusAreaId=area_id, title="Draft in the area")
+    query = """query($id: ID!) { auditReport(id: $id) { focusArea {
+        title productCategory responsibleBody { name } network { id }
+        reports { id summary commercialNotes } } } }"""
+    seen = gql(client, query, w.tokens["bergen"], {"id": shared})["data"]["auditReport"]
+    area_view = seen["focusArea"]
+    assert area_view["title"] == "Surgical gloves 2026"
+    assert area_view["responsibleBody"] == {"name": "Bergen kommune"}
+    assert area_view["network"] == {"id": w.network}
+    assert area_view["reports"] == [
+        {
+            "id": shared,
+            "summary": "Recruitment fees found among migrant workers.",
+            "commercialNotes": None,
+        }
+    ]
+    party = gql(client, query, w.tokens["oslo"], {"id": shared})["data"]["auditReport"]
+    assert [r["id"] for r in party["focusArea"]["reports"]] == [shared, draft]

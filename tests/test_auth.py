@@ -148,13 +148,13 @@ def test_internal_errors_are_masked(
     async def broken(_: list[str]) -> list[object]:
         raise RuntimeError("secret connection string postgres://u:p@db")
 
-    original = loaders.Loaders.__init__
+    original = loaders.Loaders.forget
 
-    def patched(self: loaders.Loaders, session: object) -> None:
-        original(self, session)  # type: ignore[arg-type]
+    def patched(self: loaders.Loaders) -> None:
+        original(self)
         self.user = DataLoader(load_fn=broken)  # type: ignore[assignment]
 
-    monkeypatch.setattr(loaders.Loaders, "__init__", patched)
+    monkeypatch.setattr(loaders.Loaders, "forget", patched)
     body = gql(client, "{ me { user { email } } }", token)
     assert error_codes(body) == ["INTERNAL_SERVER_ERROR"]
     assert "secret" not in str(body)

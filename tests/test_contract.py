@@ -29,7 +29,6 @@ CONTRACT = Path(__file__).parent / "contract" / "API_CONTRACT.graphql"
 # Roadmap: these arrive with self-reports, the supply-chain graph, framework
 # call-offs and mini-competitions, and national coordination.
 NOT_YET = {
-    "AuditReport.focusArea",
     "Query.selfReports",
     "Query.supplyChain",
     "Query.exposure",
@@ -55,7 +54,6 @@ NOT_YET_TYPES = {
     "MiniCompetition",
     "AwardCriterion",
     "Bid",
-    "FocusArea",
     "SubSupplierInput",
     "SelfReportInput",
     "AwardCriterionInput",
