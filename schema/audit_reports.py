@@ -91,7 +91,6 @@ class AuditReport:
     )
     row: strawberry.Private[models.AuditReport]
     clearance: strawberry.Private[Clearance]
-    redacted: strawberry.Private[Redacted]
 
     @classmethod
     def from_redacted(cls, row: models.AuditReport, cleared: Clearance, redacted: Redacted) -> Self:
@@ -111,7 +110,6 @@ class AuditReport:
             redacted_fields=redacted.withheld,
             row=row,
             clearance=cleared,
-            redacted=redacted,
         )
 
     @classmethod

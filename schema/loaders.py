@@ -88,7 +88,6 @@ class ReportLoaders:
     def __init__(
         self, session: AsyncSession, viewer_facts: Callable[[], Awaitable[ViewerFacts]]
     ) -> None:
-        self.report = DataLoader(load_fn=by_id(session, models.AuditReport))
         self.visible_by_focus_area = DataLoader(
             load_fn=visible_reports_by_focus_area(session, viewer_facts)
         )
