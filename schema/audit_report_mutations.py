@@ -25,7 +25,7 @@ from domain.enums import (
     ShareScope,
 )
 from domain.errors import Conflict, DomainError, Forbidden, InvalidInput
-from domain.networks import require_text
+from domain.networks import is_member, require_text
 from domain.personal_data import describe, find_personal_data
 from schema.audit_reports import (
     AuditReport,
@@ -355,7 +355,9 @@ async def require_network(info: Info, network_id: str, field: str) -> models.Net
 async def require_participant(info: Info, network_id: str, organization_id: str) -> None:
     network = await require_network(info, network_id, "networkId")
     participants = await info.context.loaders.network_participants.load(network.id)
-    members = {p.organization_id for p in participants} | {network.lead_id}
+    members = {
+        p.organization_id for p in participants if is_member(network.kind, p.signed_at)
+    } | {network.lead_id}
     if organization_id not in members:
         raise InvalidInput("networkId", "the commissioning body is not a member of that network")
 

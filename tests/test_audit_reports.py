@@ -424,3 +424,35 @@ def test_focus_area_lists_only_the_reports_the_viewer_may_see(
     ]
     party = gql(client, query, w.tokens["oslo"], {"id": shared})["data"]["auditReport"]
     assert [r["id"] for r in party["focusArea"]["reports"]] == [shared, draft]
+
+
+def test_a_listed_body_that_has_not_signed_cannot_share_with_the_network(
+    client: TestClient, world: World
+) -> None:
+    w = build_reports_world(client, world)
+    listed = gql(
+        client,
+        "mutation($n: ID!, $o: ID!) { addNetworkMember(networkId: $n, organizationId: $o) { id } }",
+        w.tokens["oslo"],
+        {"n": w.network, "o": w.trondheim},
+    )
+    assert listed["data"], listed
+    created = gql(
+        client,
+        "mutation($i: AuditReportInput!) { createAuditReport(input: $i) { id } }",
+        w.tokens["trondheim"],
+        {"i": {"title": "Own audit", "reportType": "SYSTEM_AUDIT", "supplierId": w.supplier}},
+    )
+    report_id = created["data"]["createAuditReport"]["id"]
+    token = w.tokens["trondheim"]
+    assert gql(
+        client, "mutation($id: ID!) { submitAuditReport(id: $id) { id } }", token, {"id": report_id}
+    )["data"]
+    body = gql(
+        client,
+        "mutation($id: ID!, $n: ID) "
+        "{ publishAuditReport(id: $id, shareScope: NETWORK, networkId: $n) { id } }",
+        token,
+        {"id": report_id, "n": w.network},
+    )
+    assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "networkId"}
