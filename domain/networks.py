@@ -10,15 +10,6 @@ from domain.errors import Conflict, Forbidden, InvalidInput
 DEFAULT_CALL_OFF_THRESHOLD_HOURS = 250
 
 
-def require_text(field: str, value: str, max_length: int = 300) -> str:
-    cleaned = value.strip()
-    if not cleaned:
-        raise InvalidInput(field, "must not be empty")
-    if len(cleaned) > max_length:
-        raise InvalidInput(field, f"must be at most {max_length} characters")
-    return cleaned
-
-
 def check_network_terms(
     *,
     call_off_threshold_hours: int | None,

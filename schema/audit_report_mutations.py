@@ -25,8 +25,9 @@ from domain.enums import (
     ShareScope,
 )
 from domain.errors import Conflict, DomainError, Forbidden, InvalidInput
-from domain.networks import is_member, require_text
+from domain.networks import is_member
 from domain.personal_data import describe, find_personal_data
+from domain.text import TEXT_LIMIT, optional_text, require_text
 from schema.audit_reports import (
     AuditReport,
     Finding,
@@ -40,8 +41,6 @@ from schema.transactions import transactional_mutation
 from storage import audit_log, models
 from storage.documents import UnsupportedDocument, extract_text, requires_review
 from storage.objects import ObjectStore
-
-TEXT_LIMIT = 20_000
 
 
 class PersonalDataDetected(DomainError):
@@ -79,14 +78,6 @@ class FindingInput:
     description: str | None = None
     evidence: str | None = None
     corrective_action: CorrectiveActionInput | None = None
-
-
-def optional_text(field: str, value: str | None, limit: int = TEXT_LIMIT) -> str | None:
-    if value is None or not value.strip():
-        return None
-    if len(value) > limit:
-        raise InvalidInput(field, f"must be at most {limit} characters")
-    return value.strip()
 
 
 async def organization_of_kind(
@@ -355,9 +346,9 @@ async def require_network(info: Info, network_id: str, field: str) -> models.Net
 async def require_participant(info: Info, network_id: str, organization_id: str) -> None:
     network = await require_network(info, network_id, "networkId")
     participants = await info.context.loaders.network_participants.load(network.id)
-    members = {
-        p.organization_id for p in participants if is_member(network.kind, p.signed_at)
-    } | {network.lead_id}
+    members = {p.organization_id for p in participants if is_member(network.kind, p.signed_at)} | {
+        network.lead_id
+    }
     if organization_id not in members:
         raise InvalidInput("networkId", "the commissioning body is not a member of that network")
 

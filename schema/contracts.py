@@ -12,6 +12,7 @@ from authz import visibility
 from authz.policies import Action, Resource
 from domain import networks as rules
 from domain.enums import Classification
+from domain.text import require_text
 from schema.context import Info, selected_names
 from schema.networks import get_organization_row
 from schema.organizations import Organization, load_organization
@@ -117,8 +118,8 @@ class ContractMutations:
         row = models.Contract(
             buyer_id=principal.organization_id,
             supplier_id=supplier.id,
-            title=rules.require_text("title", input.title),
-            product_category=rules.require_text("productCategory", input.product_category, 120),
+            title=require_text("title", input.title),
+            product_category=require_text("productCategory", input.product_category, 120),
             start_date=input.start_date,
             end_date=input.end_date,
             value=input.value,

@@ -13,6 +13,7 @@ from authz.principal import Principal
 from domain import networks as rules
 from domain.enums import NetworkKind
 from domain.errors import NotFound
+from domain.text import require_text
 from schema.context import Info
 from schema.organizations import Organization, load_organization, load_organizations
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, each, paginate
@@ -162,7 +163,7 @@ class NetworkMutations:
     @transactional_mutation(description="The caller's organisation leads (or coordinates) it.")
     async def create_network(self, info: Info, input: NetworkInput) -> Network:
         principal = info.context.require(Action.CREATE, Resource.NETWORK)
-        name = rules.require_text("name", input.name)
+        name = require_text("name", input.name)
         rules.check_can_lead(input.kind, principal.organization_kind)
         rules.check_network_terms(
             call_off_threshold_hours=input.call_off_threshold_hours,
