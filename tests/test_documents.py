@@ -6,9 +6,7 @@ import copy
 import datetime
 import io
 import json
-import struct
 import zipfile
-import zlib
 from typing import Any
 
 import pytest
@@ -38,26 +36,11 @@ from storage.documents import (
     strip_pdf_metadata,
 )
 from storage.renditions import render_json, render_pdf
+from tests.samples import png_bytes
 
 KARI = "Kari Nordmann"
 
 # --- sample files -------------------------------------------------------------
-
-
-def png_bytes() -> bytes:
-    """A 1x1 PNG: signature, IHDR, IDAT, IEND."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
-        + chunk(b"IEND", b"")
-    )
 
 
 JPEG_HEAD = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + bytes(64)

@@ -19,9 +19,7 @@ import hashlib
 import io
 import json
 import re
-import struct
 import uuid
-import zlib
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -40,6 +38,7 @@ from storage.models import AuditLogEntry
 from tests.conftest import mod11_complete
 from tests.live import mint_token, run_kjede, running_server
 from tests.s3server import S3Server, find_weed, running_s3_server
+from tests.samples import png_bytes
 
 pytestmark = [pytest.mark.postgres, pytest.mark.s3, pytest.mark.http]
 
@@ -273,22 +272,6 @@ def pdf_with_author() -> bytes:
     data = bytes(pdf.output())
     assert KARI.encode() in data  # the fixture really carries the name
     return data
-
-
-def png_bytes() -> bytes:
-    """A 1x1 PNG: signature, IHDR, IDAT, IEND."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
-        + chunk(b"IEND", b"")
-    )
 
 
 ELF = b"\x7fELF\x02\x01\x01\x00" + bytes(56)
