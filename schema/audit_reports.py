@@ -154,7 +154,7 @@ class AuditReport:
     @strawberry.field
     async def documents(self, info: Info) -> list[Document]:
         rows = await info.context.loaders.reports.documents.load(self.row.id)
-        return visible_documents(info, self.row, self.clearance, rows)
+        return visible_documents(info, self.clearance, rows)
 
 
 def access_of(row: models.AuditReport) -> ReportAccess:

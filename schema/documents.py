@@ -59,7 +59,7 @@ class Document:
 
 
 def visible_documents(
-    info: Info, report: models.AuditReport, cleared: Clearance, rows: Sequence[models.Document]
+    info: Info, cleared: Clearance, rows: Sequence[models.Document]
 ) -> list[Document]:
     """The documents this viewer may fetch; handing out a download URL for a
     RESTRICTED or PERSONAL original is a read, and goes to the audit log."""
