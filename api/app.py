@@ -21,7 +21,7 @@ from strawberry.asgi import GraphQL
 
 from api.auth import authenticate
 from api.metrics import Metrics, MetricsMiddleware
-from api.settings import Settings
+from settings import Settings
 from api.tokens import AuthenticationError, TokenVerifier
 from authz.enforcer import Authorizer
 from schema.app_schema import build_schema

@@ -13,7 +13,7 @@ from rich.table import Table
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from api.settings import Settings
+from settings import Settings
 from api.tokens import AuthenticationError, mint_dev_token
 from authz.enforcer import Authorizer
 from domain.enums import OrganizationKind, Role

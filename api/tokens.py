@@ -16,7 +16,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from api.settings import Settings
+from settings import Settings
 
 DEV_ALGORITHM = "ES256"
 OIDC_ALGORITHMS = ["RS256", "ES256", "PS256", "EdDSA"]

@@ -40,7 +40,7 @@ from sqlalchemy import Engine, TextClause, bindparam, event, func, select, text
 from sqlalchemy.orm import Session
 
 from api.app import Services, create_app
-from api.settings import Environment, Settings
+from settings import Environment, Settings
 from api.tokens import mint_dev_token
 from authz import visibility
 from authz.enforcer import Authorizer

@@ -18,7 +18,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
-from api.settings import Settings
+from settings import Settings
 from schema.audit_report_mutations import AuditReportMutations
 from schema.audit_reports import AuditReportQueries
 from schema.contracts import ContractMutations, ContractQueries

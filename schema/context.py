@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
-from api.settings import Settings
+from settings import Settings
 from authz.enforcer import Authorizer
 from authz.policies import Action, Resource
 from authz.principal import Principal

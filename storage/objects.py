@@ -29,7 +29,7 @@ from minio.helpers import DictType
 if TYPE_CHECKING:
     from urllib3 import BaseHTTPResponse
 
-    from api.settings import Settings
+    from settings import Settings
 
 __all__ = [
     "CHUNK_SIZE",

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from api.app import Services, create_app
-from api.settings import Settings
+from settings import Settings
 from api.tokens import mint_dev_token
 from authz.enforcer import Authorizer
 from domain.enums import OrganizationKind, Role

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from strawberry.dataloader import DataLoader
 
 from api.app import Services, create_app
-from api.settings import Environment, Settings
+from settings import Environment, Settings
 from api.tokens import mint_dev_token
 from domain.enums import Role
 from schema import loaders

@@ -267,7 +267,7 @@ def test_audit_verify_on_an_empty_log_says_intact(migrated: Path) -> None:
 def test_audit_verify_detects_a_changed_entry(migrated: Path) -> None:
     from sqlalchemy import update
 
-    from api.settings import Settings
+    from settings import Settings
     from storage import audit_log, db
     from storage.models import AuditLogEntry
 

@@ -39,7 +39,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from api.app import Services, create_app
-from api.settings import Settings
+from settings import Settings
 from authz.enforcer import Authorizer
 from domain.enums import OrganizationKind, Role
 from storage import audit_log, db

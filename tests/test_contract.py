@@ -21,7 +21,7 @@ from graphql import (
     print_ast,
 )
 
-from api.settings import Settings
+from settings import Settings
 from schema.app_schema import build_schema
 
 CONTRACT = Path(__file__).parent / "contract" / "API_CONTRACT.graphql"

@@ -14,7 +14,7 @@ from graphql import GraphQLError
 from starlette.testclient import TestClient
 
 from api.app import Services, create_app
-from api.settings import Settings
+from settings import Settings
 from authz.enforcer import Authorizer
 from domain.enums import Role
 from schema.errors import INTERNAL_MESSAGE, shape_error

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, inspect
 from starlette.testclient import TestClient
 
 from api.app import Services, create_app
-from api.settings import Settings
+from settings import Settings
 from authz.enforcer import Authorizer
 from domain.enums import Role
 from storage import db

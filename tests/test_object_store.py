@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from minio import Minio
 from minio.error import S3Error
 
-from api.settings import Settings
+from settings import Settings
 from storage.objects import (
     CHUNK_SIZE,
     ChecksumMismatch,

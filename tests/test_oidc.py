@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.testclient import TestClient
 
 from api.app import Services, create_app
-from api.settings import Environment, Settings
+from settings import Environment, Settings
 from domain.enums import Role
 from tests.conftest import World, error_codes, gql
 

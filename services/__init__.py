@@ -1,0 +1,1 @@
+"""Use cases, one module per capability: each takes a Scope and returns plain values."""
