@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from api.app import Services, create_app
-from settings import Settings
 from api.tokens import mint_dev_token
 from authz.enforcer import Authorizer
 from domain.enums import OrganizationKind, Role
 from domain.orgnumbers import luhn_check_digit, mod11_check_digit
+from settings import Settings
 from storage import db, tenants
 from storage.models import Organization
 

@@ -1,111 +1,45 @@
-"""One migration set for SQLite and PostgreSQL: it reaches head, matches the models
-exactly, downgrades cleanly, and the API serves from a migrated PostgreSQL."""
+"""The migration checks of tests/api/test_migrations.py on a real PostgreSQL, and the
+API serving from a migrated PostgreSQL."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
 from starlette.testclient import TestClient
 
 from api.app import Services, create_app
-from settings import Settings
 from authz.enforcer import Authorizer
 from domain.enums import Role
+from settings import Settings
 from storage import db
-from storage.models import Base
+from tests.api.test_migrations import (  # the same checks, collected here on PostgreSQL
+    empty_engine,
+    test_a_drifted_model_would_be_detected,
+    test_downgrade_to_base_and_upgrade_again,
+    test_seeding_policies_on_a_migrated_database_is_idempotent,
+    test_upgrade_is_idempotent,
+    test_upgrade_reaches_head_and_matches_the_models,
+)
 from tests.conftest import World, gql
 
-MODEL_TABLES = frozenset(Base.metadata.tables)
+pytestmark = pytest.mark.postgres
 
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database: a new SQLite file, or a fresh database on a real PostgreSQL."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-    postgres_url: str = request.getfixturevalue("postgres_url")
-    return postgres_url
+__all__ = [
+    "empty_engine",
+    "test_a_drifted_model_would_be_detected",
+    "test_downgrade_to_base_and_upgrade_again",
+    "test_seeding_policies_on_a_migrated_database_is_idempotent",
+    "test_upgrade_is_idempotent",
+    "test_upgrade_reaches_head_and_matches_the_models",
+]
 
 
 @pytest.fixture
-def empty_engine(empty_url: str) -> Iterator[Engine]:
-    engine = db.make_engine(empty_url)
-    yield engine
-    engine.dispose()
-
-
-def table_names(engine: Engine) -> set[str]:
-    return set(inspect(engine).get_table_names())
-
-
-def schema_diff(engine: Engine) -> list[Any]:
-    """What `alembic check` would report: differences between the models and the
-    migrated schema, with column types and server defaults compared too."""
-    with engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "compare_server_default": True}
-        )
-        diff: list[Any] = compare_metadata(context, Base.metadata)
-    return diff
-
-
-def test_the_models_define_the_expected_tables() -> None:
-    assert {"organizations", "memberships", "networks", "contracts", "casbin_rule"} <= MODEL_TABLES
-
-
-def test_upgrade_reaches_head_and_matches_the_models(empty_engine: Engine) -> None:
-    assert table_names(empty_engine) == set()
-    assert db.current_revision(empty_engine) is None
-    assert not db.is_up_to_date(empty_engine)
-    db.upgrade(empty_engine)
-    assert db.current_revision(empty_engine) == db.head_revision(empty_engine)
-    assert db.is_up_to_date(empty_engine)
-    assert table_names(empty_engine) == MODEL_TABLES | {"alembic_version"}
-    # Both dialects compare clean: no difference is filtered out.
-    assert schema_diff(empty_engine) == []
-
-
-def test_upgrade_is_idempotent(empty_engine: Engine) -> None:
-    db.upgrade(empty_engine)
-    db.upgrade(empty_engine)
-    assert db.is_up_to_date(empty_engine)
-    assert schema_diff(empty_engine) == []
-
-
-def test_downgrade_to_base_and_upgrade_again(empty_engine: Engine) -> None:
-    db.upgrade(empty_engine)
-    command.downgrade(db.alembic_config(empty_engine), "base")
-    assert db.current_revision(empty_engine) is None
-    assert table_names(empty_engine) <= {"alembic_version"}, "every model table is dropped"
-    db.upgrade(empty_engine)
-    assert db.is_up_to_date(empty_engine)
-    assert table_names(empty_engine) == MODEL_TABLES | {"alembic_version"}
-    assert schema_diff(empty_engine) == []
-
-
-def test_a_drifted_model_would_be_detected(empty_engine: Engine) -> None:
-    """The comparison can fail: a schema one index short is reported."""
-    db.upgrade(empty_engine)
-    with empty_engine.begin() as connection:
-        connection.exec_driver_sql("DROP INDEX ix_organizations_org_number")
-    diff = schema_diff(empty_engine)
-    assert [(change[0], change[1].name) for change in diff] == [
-        ("add_index", "ix_organizations_org_number")
-    ]
-
-
-def test_seeding_policies_on_a_migrated_database_is_idempotent(empty_engine: Engine) -> None:
-    db.upgrade(empty_engine)
-    authorizer = Authorizer(empty_engine)
-    assert authorizer.seed_default_policies() > 0
-    assert Authorizer(empty_engine).seed_default_policies() == 0
+def empty_url(postgres_url: str) -> str:
+    """An empty database: a fresh database on a real PostgreSQL."""
+    return postgres_url
 
 
 ME = "{ me { user { email } organization { id name kind } roles } }"
@@ -123,7 +57,6 @@ NETWORKS = """
 """
 
 
-@pytest.mark.postgres
 def test_the_api_serves_from_postgresql(tmp_path: Path, postgres_url: str) -> None:
     settings = Settings(data_dir=tmp_path / "data", database_url=postgres_url)
     engine = db.make_engine(settings.resolved_database_url)
@@ -187,7 +120,6 @@ def postgres_api(tmp_path: Path, postgres_url: str) -> Iterator[tuple[World, Set
     engine.dispose()
 
 
-@pytest.mark.postgres
 def test_a_mutation_result_with_sibling_relations_on_postgresql(
     postgres_api: tuple[World, Settings],
 ) -> None:

@@ -21,10 +21,10 @@ from graphql import (
     print_ast,
 )
 
-from settings import Settings
 from schema.app_schema import build_schema
+from settings import Settings
 
-CONTRACT = Path(__file__).parent / "contract" / "API_CONTRACT.graphql"
+CONTRACT = Path(__file__).resolve().parents[1] / "contract" / "API_CONTRACT.graphql"
 
 # Roadmap: these arrive with self-reports, the supply-chain graph, framework
 # call-offs and mini-competitions, and national coordination.

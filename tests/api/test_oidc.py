@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.testclient import TestClient
 
 from api.app import Services, create_app
-from settings import Environment, Settings
 from domain.enums import Role
+from settings import Environment, Settings
 from tests.conftest import World, error_codes, gql
 
 ISSUER = "https://login.example.no/realms/kjede"

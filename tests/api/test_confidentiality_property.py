@@ -39,9 +39,9 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from api.app import Services, create_app
-from settings import Settings
 from authz.enforcer import Authorizer
 from domain.enums import OrganizationKind, Role
+from settings import Settings
 from storage import audit_log, db
 from storage.documents import pdf_text
 from storage.models import AuditLogEntry

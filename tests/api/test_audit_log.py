@@ -1,4 +1,5 @@
-"""The hash-chained audit log, on SQLite and on a real PostgreSQL."""
+"""The hash-chained audit log, on SQLite (tests/integration/test_audit_log_postgres.py
+runs the same tests on a real PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,12 @@ import asyncio
 import datetime as dt
 import itertools
 import threading
-import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import db
@@ -32,33 +32,13 @@ POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 T = TypeVar("T")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty database: a SQLite file, or a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'audit.db'}"
-        _migrate(url)
-        yield url
-        return
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"kjede_auditlog_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        admin.dispose()
-        pytest.skip(
-            f"PostgreSQL audit log tests SKIPPED: cannot create a database on "
-            f"{POSTGRES_ADMIN_URL} ({type(exc).__name__}: {exc})"
-        )
-    url = f"{POSTGRES_ADMIN_URL.rpartition('/')[0]}/{name}"
-    try:
-        _migrate(url)
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    """A migrated, empty SQLite database (a fresh PostgreSQL database in
+    tests/integration/test_audit_log_postgres.py)."""
+    url = f"sqlite:///{tmp_path / 'audit.db'}"
+    _migrate(url)
+    return url
 
 
 @pytest.fixture
