@@ -24,7 +24,7 @@ Actions that touch another organisation's records (joining a network another
 body leads, bidding on its mini-competition, an auditor firm adding findings
 to a report another body commissioned) are relations, not roles: the resolver
 checks the relation first and passes as owner the organisation the principal
-acts for, and row visibility is compiled into SQL (authz.visibility).
+acts for, and row visibility is compiled into SQL (authz.disclosure.row_filter).
 
 Enforcer: pycasbin 2.x `FastEnforcer` keyed on (dom, sub). It narrows the
 policies to the one bucket of that exact domain and role subject before

@@ -12,6 +12,13 @@ class OrganizationKind(StrEnum):
     COORDINATOR = "COORDINATOR"
 
 
+# Organisations that act for the public: they read what is shared with all public
+# bodies, commission audits and keep contracts with suppliers.
+PUBLIC_SECTOR: frozenset[OrganizationKind] = frozenset(
+    {OrganizationKind.PUBLIC_BODY, OrganizationKind.COORDINATOR}
+)
+
+
 class Role(StrEnum):
     ADMIN = "ADMIN"
     PROCUREMENT_OFFICER = "PROCUREMENT_OFFICER"

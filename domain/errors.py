@@ -56,3 +56,16 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     code: ErrorCode = "CONFLICT"
+
+
+class Unauthenticated(DomainError):
+    code: ErrorCode = "UNAUTHENTICATED"
+
+    def __init__(self, message: str = "sign in: send 'Authorization: Bearer <token>'") -> None:
+        super().__init__(message)
+
+
+class PersonalDataDetected(DomainError):
+    """Text or a document that would leave the report's parties holds personal data."""
+
+    code: ErrorCode = "PERSONAL_DATA_DETECTED"

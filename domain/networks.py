@@ -6,6 +6,7 @@ import datetime as dt
 
 from domain.enums import NetworkKind, OrganizationKind
 from domain.errors import Conflict, Forbidden, InvalidInput
+from domain.predicates import Column, Equals, Predicate, Present, any_of, holds
 
 DEFAULT_CALL_OFF_THRESHOLD_HOURS = 250
 
@@ -38,11 +39,18 @@ def check_can_lead(kind: NetworkKind, lead_kind: OrganizationKind) -> None:
         raise Forbidden(f"a {kind.value} must be led by a {names}, not a {lead_kind.value}")
 
 
+# The one definition of network membership, over a participant row joined with its
+# network (`kind` of the network, `signed_at` of the participant): a national
+# network's members are added by its coordinator; a body listed on a framework
+# agreement is a member once it has signed its accession declaration. NETWORK
+# sharing is compiled from it (authz.viewer), so membership is never self-service.
+MEMBERSHIP: Predicate = any_of(
+    Equals(Column("kind"), NetworkKind.NATIONAL_NETWORK), Present(Column("signed_at"))
+)
+
+
 def is_member(kind: NetworkKind, signed_at: dt.datetime | None) -> bool:
-    """A national network's members are added by its coordinator; a body listed on
-    a framework agreement is a member once it has signed its accession declaration.
-    Membership is what NETWORK sharing is compiled from, so it is never self-service."""
-    return kind is NetworkKind.NATIONAL_NETWORK or signed_at is not None
+    return holds(MEMBERSHIP, {"kind": kind, "signed_at": signed_at})
 
 
 def check_can_add_member(member_kind: OrganizationKind) -> None:

@@ -1,20 +1,16 @@
-"""Audit-report rules without a database: lifecycle, clearance and redaction."""
+"""Audit-report rules without a database: lifecycle and clearance (the kernel's
+disclosure itself is tested in test_disclosure.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from authz.redaction import reads_sensitive, redact_report, shared_texts
-from domain.audit_reports import (
-    Clearance,
-    Relation,
-    ReportAccess,
-    ViewerFacts,
-    check_share,
-    clearance,
-    require_editable,
-    transition,
-)
+from authz.disclosure import Relation
+from authz.records import AUDIT_REPORT
+from authz.viewer import ViewerFacts
+from domain.audit_reports import check_share, require_editable, transition
 from domain.enums import AuditReportStatus as S
 from domain.enums import Classification as C
 from domain.enums import OrganizationKind, ShareScope
@@ -66,8 +62,15 @@ def test_network_sharing_needs_exactly_a_network() -> None:
         check_share(ShareScope.PRIVATE, "n1")
 
 
-def report(status: S = S.PUBLISHED, scope: ShareScope = ShareScope.NETWORK) -> ReportAccess:
-    return ReportAccess(status, scope, "body", "auditor", "supplier", "net")
+def report(status: S = S.PUBLISHED, scope: ShareScope = ShareScope.NETWORK) -> dict[str, Any]:
+    return {
+        "status": status,
+        "share_scope": scope,
+        "commissioned_by_id": "body",
+        "auditor_id": "auditor",
+        "supplier_id": "supplier",
+        "network_id": "net",
+    }
 
 
 def viewer(
@@ -148,75 +151,7 @@ CLEARANCE_TABLE = [
     ids=[row[0] for row in CLEARANCE_TABLE],
 )
 def test_clearance_follows_the_relation(
-    access: ReportAccess, facts: ViewerFacts, expected: tuple[C, Relation] | None
+    access: dict[str, Any], facts: ViewerFacts, expected: tuple[C, Relation] | None
 ) -> None:
-    found = clearance(access, facts)
+    found = AUDIT_REPORT.clearance(access, facts)
     assert (None if found is None else (found.level, found.relation)) == expected
-
-
-STRUCTURE = {
-    "title": "T",
-    "summary": "S",
-    "commercialNotes": "R",
-    "workerInterviews": "P",
-    "findings": [
-        {"description": "D", "evidence": "E", "correctiveAction": {"description": "CA"}},
-    ],
-}
-
-
-@pytest.mark.parametrize(
-    ("cleared", "withheld"),
-    [
-        (Clearance(C.PERSONAL, Relation.PARTY), []),
-        (Clearance(C.RESTRICTED, Relation.PARTY), ["workerInterviews"]),
-        (
-            Clearance(C.SHARED, Relation.SUPPLIER),
-            ["commercialNotes", "workerInterviews"],
-        ),
-        (
-            Clearance(C.SHARED, Relation.SCOPE_MEMBER),
-            ["commercialNotes", "workerInterviews", "findings.0.evidence"],
-        ),
-        (
-            Clearance(C.PUBLIC, Relation.PUBLIC),
-            [
-                "summary",
-                "commercialNotes",
-                "workerInterviews",
-                "findings.0.description",
-                "findings.0.evidence",
-                "findings.0.correctiveAction",
-            ],
-        ),
-    ],
-)
-def test_redaction_withholds_exactly_what_is_above_clearance(
-    cleared: Clearance, withheld: list[str]
-) -> None:
-    redacted = redact_report(STRUCTURE, cleared)
-    assert redacted.withheld == withheld
-    assert redacted.data["redactedFields"] == withheld
-    for path in withheld:
-        container: object = redacted.data
-        for part in path.split("."):
-            container = container[int(part)] if part.isdigit() else container[part]  # type: ignore[index]
-        assert container is None
-    assert STRUCTURE["commercialNotes"] == "R"  # the input is never modified
-
-
-def test_sensitive_reads_and_shared_texts() -> None:
-    everything = frozenset({"summary", "commercialNotes", "workerInterviews", "evidence"})
-    assert reads_sensitive(everything, Clearance(C.PERSONAL, Relation.PARTY)) is C.PERSONAL
-    evidence_only = frozenset({"title", "evidence"})
-    assert reads_sensitive(evidence_only, Clearance(C.PERSONAL, Relation.PARTY)) is C.RESTRICTED
-    assert reads_sensitive(everything, Clearance(C.RESTRICTED, Relation.PARTY)) is C.RESTRICTED
-    assert reads_sensitive(everything, Clearance(C.SHARED, Relation.SUPPLIER)) is C.RESTRICTED
-    assert reads_sensitive(everything, Clearance(C.SHARED, Relation.SCOPE_MEMBER)) is None
-    assert reads_sensitive(frozenset({"summary"}), Clearance(C.PERSONAL, Relation.PARTY)) is None
-    assert shared_texts(STRUCTURE) == [
-        ("title", "T"),
-        ("summary", "S"),
-        ("findings.0.description", "D"),
-        ("findings.0.correctiveAction.description", "CA"),
-    ]

@@ -1,0 +1,285 @@
+"""The disclosure kernel: what of a classified record a viewer may read.
+
+Each classified record type declares one `Policy` (see `authz.records`):
+- how a viewer relates to a row: `(Relation, Predicate)` pairs, strongest first,
+  evaluated in Python (`Policy.relation`) and compiled to the SQL row filter
+  (`row_filter`) from the same rule;
+- the classification of every field (`FieldRule`), and which relations may read
+  a field above their clearance (the audited supplier's findings);
+- nested records (`children`), disclosed with the parent's clearance.
+
+`disclose(values, policy, clearance)` returns plain frozen values and the paths
+it withheld. Default deny: a field without a rule is withheld (and listed), so a
+column added to a model stays inside until someone classifies it. `HIDDEN`
+fields are internal (keys, audit columns): never disclosed, never listed.
+
+docs/architecture.md explains how to add a classified type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from functools import cache
+from types import MappingProxyType
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, inspect, or_
+
+from authz.sql import ColumnOf, to_sql
+from authz.viewer import ViewerFacts
+from domain.enums import Classification
+from domain.predicates import Predicate, holds
+
+
+class Relation(StrEnum):
+    """How a viewer stands to a record, strongest first."""
+
+    PARTY = "PARTY"  # e.g. the commissioning body or authoring auditor; a contract's parties
+    SUPPLIER = "SUPPLIER"  # the audited supplier
+    SCOPE_MEMBER = "SCOPE_MEMBER"  # inside the share scope
+    PUBLIC = "PUBLIC"  # anyone, for a PUBLIC record
+    NONE = "NONE"
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    level: Classification
+    # Relations that read this field although their clearance is lower (never PERSONAL).
+    also: frozenset[Relation] = frozenset()
+    # Internal: never leaves the service layer and is not listed as withheld.
+    hidden: bool = False
+
+
+PUBLIC = FieldRule(Classification.PUBLIC)
+SHARED = FieldRule(Classification.SHARED)
+RESTRICTED = FieldRule(Classification.RESTRICTED)
+PERSONAL = FieldRule(Classification.PERSONAL)
+HIDDEN = FieldRule(Classification.PERSONAL, hidden=True)
+
+
+@dataclass(frozen=True)
+class Clearance:
+    """The highest classification a viewer may read of one record, and why."""
+
+    level: Classification
+    relation: Relation
+
+    def allows(self, rule: FieldRule) -> bool:
+        if rule.hidden:
+            return False
+        if self.relation in rule.also:
+            return rule.level is not Classification.PERSONAL
+        return rule.level.rank <= self.level.rank
+
+
+DEFAULT_LEVELS: Mapping[Relation, Classification] = MappingProxyType(
+    {
+        Relation.PARTY: Classification.RESTRICTED,
+        Relation.SUPPLIER: Classification.SHARED,
+        Relation.SCOPE_MEMBER: Classification.SHARED,
+        Relation.PUBLIC: Classification.PUBLIC,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Policy:
+    record: str  # the subject type on the audit log, e.g. "audit_report"
+    fields: Mapping[str, FieldRule]
+    relations: tuple[tuple[Relation, Predicate], ...] = ()
+    levels: Mapping[Relation, Classification] = field(default_factory=lambda: DEFAULT_LEVELS)
+    # Relations that read PERSONAL fields when the viewer's role allows it.
+    personal: frozenset[Relation] = frozenset({Relation.PARTY})
+    children: Mapping[str, Policy] = field(default_factory=dict)
+
+    def relation(self, row: object, facts: ViewerFacts) -> Relation:
+        for relation, rule in self.relations:
+            if holds(rule, row, facts):
+                return relation
+        return Relation.NONE
+
+    def clearance_for(self, relation: Relation, facts: ViewerFacts) -> Clearance | None:
+        if relation is Relation.NONE:
+            return None
+        level = self.levels[relation]
+        if relation in self.personal and facts.reads_personal:
+            level = Classification.PERSONAL
+        return Clearance(level, relation)
+
+    def clearance(self, row: object, facts: ViewerFacts) -> Clearance | None:
+        """None when the viewer may not see the row at all."""
+        return self.clearance_for(self.relation(row, facts), facts)
+
+    def readers(self) -> Iterator[Clearance]:
+        """Every clearance a relation of this policy can have, PERSONAL included."""
+        for relation in self.levels:
+            yield Clearance(self.levels[relation], relation)
+            if relation in self.personal:
+                yield Clearance(Classification.PERSONAL, relation)
+
+
+def row_filter(policy: Policy, facts: ViewerFacts, column: ColumnOf) -> ColumnElement[bool]:
+    """SQL: the row's relation to the viewer is not NONE."""
+    return or_(false(), *(to_sql(rule, column, facts) for _, rule in policy.relations))
+
+
+def cleared_filter(
+    policy: Policy, facts: ViewerFacts, column: ColumnOf, rule: FieldRule
+) -> ColumnElement[bool]:
+    """SQL: rows on which the viewer's clearance covers a field with `rule`.
+
+    Clearances fall with the relations' order (a test checks every policy), so
+    the relations that allow the field can simply be OR-ed."""
+    allowed = [
+        to_sql(predicate, column, facts)
+        for relation, predicate in policy.relations
+        if (cleared := policy.clearance_for(relation, facts)) and cleared.allows(rule)
+    ]
+    return or_(false(), *allowed)
+
+
+@dataclass(frozen=True)
+class Disclosed:
+    """What a viewer may read of one record: plain values, and the withheld paths."""
+
+    record: str
+    values: Mapping[str, Any]
+    withheld: tuple[str, ...]
+    clearance: Clearance
+    policy: Policy = field(repr=False, compare=False)
+
+    def __getitem__(self, name: str) -> Any:
+        """The value, or None when withheld (the reason is in `withheld`)."""
+        return self.values.get(name)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.values
+
+    def all_withheld(self) -> list[str]:
+        """Withheld paths of this record and of every disclosed child."""
+        paths = list(self.withheld)
+        for value in self.values.values():
+            for child in value if isinstance(value, tuple) else (value,):
+                if isinstance(child, Disclosed):
+                    paths.extend(child.all_withheld())
+        return paths
+
+
+def disclose(
+    values: Mapping[str, Any], policy: Policy, clearance: Clearance, path: str = ""
+) -> Disclosed:
+    """Keep the fields `clearance` covers; withhold every other one (default deny).
+
+    A child (a key in `policy.children`) is a mapping or a sequence of mappings,
+    disclosed with the same clearance under `path`; the withheld list depends
+    on the clearance and the keys only, never on whether a value is present."""
+    kept: dict[str, Any] = {}
+    withheld: list[str] = []
+    for name, value in values.items():
+        rule = policy.fields.get(name)
+        if rule is not None and rule.hidden:
+            continue
+        if rule is None or not clearance.allows(rule):
+            withheld.append(path + camel(name))
+            continue
+        child = policy.children.get(name)
+        if child is None or value is None:
+            kept[name] = value
+        elif isinstance(value, Mapping):
+            kept[name] = disclose(value, child, clearance, f"{path}{camel(name)}.")
+        else:
+            kept[name] = tuple(
+                disclose(item, child, clearance, f"{path}{camel(name)}.{index}.")
+                for index, item in enumerate(value)
+            )
+    return Disclosed(policy.record, MappingProxyType(kept), tuple(withheld), clearance, policy)
+
+
+def sensitive_read(disclosed: Disclosed, selected: frozenset[str]) -> Classification | None:
+    """The most sensitive classification among the selected fields this viewer
+    received, when it is RESTRICTED or PERSONAL (such a read is logged)."""
+    found: Classification | None = None
+    for name, value in disclosed.values.items():
+        levels: list[Classification] = []
+        if camel(name) in selected:
+            levels.append(disclosed.policy.fields[name].level)
+        for child in value if isinstance(value, tuple) else (value,):
+            if isinstance(child, Disclosed):
+                level = sensitive_read(child, selected)
+                if level is not None:
+                    levels.append(level)
+        for level in levels:
+            if level.rank >= Classification.RESTRICTED.rank and (
+                found is None or level.rank > found.rank
+            ):
+                found = level
+    return found
+
+
+@cache
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def row_values(row: Any, names: Sequence[str] | None = None) -> dict[str, Any]:
+    """Every mapped column of an ORM row by attribute name: a column the policy
+    does not know is then withheld, not silently skipped."""
+    keys = names if names is not None else column_names(row.__class__)
+    return {name: getattr(row, name) for name in keys}
+
+
+@cache
+def column_names(model: type[Any]) -> tuple[str, ...]:
+    return tuple(str(attribute.key) for attribute in inspect(model).column_attrs)
+
+
+def free_texts(disclosed: Disclosed, path: str = "") -> Iterator[tuple[str, str]]:
+    """(path, text) of every free-text value a disclosed record carries: what the
+    personal-data guard reads. Ids and enum values are not free text."""
+    for name, value in disclosed.values.items():
+        key = path + camel(name)
+        if isinstance(value, Disclosed):
+            yield from free_texts(value, key + ".")
+        elif isinstance(value, tuple):
+            for index, child in enumerate(value):
+                if isinstance(child, Disclosed):
+                    yield from free_texts(child, f"{key}.{index}.")
+        elif type(value) is str and value and name != "id" and not name.endswith("_id"):
+            yield key, value
+
+
+def outside_parties(policy: Policy) -> list[Clearance]:
+    """Every clearance a viewer who is not a party to the record can hold."""
+    return [cleared for cleared in policy.readers() if cleared.relation is not Relation.PARTY]
+
+
+def to_plain(disclosed: Disclosed) -> dict[str, Any]:
+    """JSON-ready values under GraphQL names (what renditions print): withheld
+    fields are present as None, and the top level lists every withheld path."""
+    plain = _plain_record(disclosed)
+    plain["redactedFields"] = disclosed.all_withheld()
+    plain["clearance"] = disclosed.clearance.level.value
+    return plain
+
+
+def _plain_record(disclosed: Disclosed) -> dict[str, Any]:
+    plain: dict[str, Any] = {path.rsplit(".", 1)[-1]: None for path in disclosed.withheld}
+    for name, value in disclosed.values.items():
+        plain[camel(name)] = _plain_value(value)
+    return plain
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, Disclosed):
+        return _plain_record(value)
+    if isinstance(value, tuple):
+        return [_plain_value(item) for item in value]
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, date):  # datetime too
+        return value.isoformat()
+    return value
