@@ -13,11 +13,11 @@ from rich.table import Table
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from settings import Settings
 from api.tokens import AuthenticationError, mint_dev_token
 from authz.enforcer import Authorizer
 from domain.enums import OrganizationKind, Role
 from domain.errors import DomainError, InvalidInput
+from settings import Settings
 from storage import db, tenants
 from storage.models import Organization
 
@@ -236,7 +236,7 @@ def demo(
     """Seed a realistic demo world (or --scale N), print dev tokens, and serve the API."""
     from rich.progress import Progress
 
-    from storage.demo import seed_demo, seed_scale
+    from services.demo import seed_demo, seed_scale
 
     settings = Settings()
     if not settings.is_dev:

@@ -40,14 +40,14 @@ from sqlalchemy import Engine, TextClause, bindparam, event, func, select, text
 from sqlalchemy.orm import Session
 
 from api.app import Services, create_app
-from settings import Environment, Settings
 from api.tokens import mint_dev_token
 from authz import visibility
 from authz.enforcer import Authorizer
 from domain.audit_reports import PUBLIC_SECTOR, READABLE_BY_OTHERS, ViewerFacts
 from domain.enums import OrganizationKind, ShareScope
+from services.demo import ScaleStats, seed_scale
+from settings import Environment, Settings
 from storage import db
-from storage.demo import ScaleStats, seed_scale
 from storage.models import (
     AuditReport,
     Membership,

@@ -23,8 +23,8 @@ from domain.enums import (
 )
 from domain.orgnumbers import normalize_org_number
 from domain.personal_data import find_personal_data
+from services.demo import DemoWorld, ScaleStats, seed_demo, seed_scale
 from storage import db, tenants
-from storage.demo import DemoWorld, ScaleStats, seed_demo, seed_scale
 from storage.models import (
     AuditReport,
     AuditReportFacility,

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from storage.demo import DEMO_ORGS
+from services.demo import DEMO_ORGS
 from tests.live import mint_token, run_demo, running_server
 
 pytestmark = pytest.mark.http

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from storage.demo import DEMO_ORGS, FRAMEWORK_NAME
+from services.demo import DEMO_ORGS, FRAMEWORK_NAME
 from tests.live import mint_token, run_demo, run_kjede, running_server
 
 pytestmark = pytest.mark.http
