@@ -1,7 +1,7 @@
-"""Focus areas (e.g. surgical gloves): a coordinator's follow-up theme in a network.
+"""The `FocusArea` entity.
 
 Reached from `AuditReport.focusArea`; its `reports` are those the viewer may see,
-through the same row filter and redaction as every other report list.
+through the same row filter and disclosure as every other report list.
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING, Annotated, Self
 import strawberry
 
 from schema.context import Info
-from schema.networks import Network
+from schema.fields import field
+from schema.networks import Network, load_network
 from schema.organizations import Organization, load_organization
-from storage import models
+from services import focus_areas
+from services.focus_areas import FocusAreaView
 
 if TYPE_CHECKING:
     from schema.audit_reports import AuditReport
@@ -32,24 +34,27 @@ class FocusArea:
     responsible_body_id: strawberry.Private[str | None]
 
     @classmethod
-    def from_model(cls, row: models.FocusArea) -> Self:
+    def from_view(cls, view: FocusAreaView) -> Self:
         return cls(
-            id=strawberry.ID(row.id),
-            title=row.title,
-            product_category=row.product_category,
-            description=row.description,
-            period_start=row.period_start,
-            period_end=row.period_end,
-            network_id=row.network_id,
-            responsible_body_id=row.responsible_body_id,
+            id=strawberry.ID(view.id),
+            title=view.title,
+            product_category=view.product_category,
+            description=view.description,
+            period_start=view.period_start,
+            period_end=view.period_end,
+            network_id=view.network_id,
+            responsible_body_id=view.responsible_body_id,
         )
+
+    @classmethod
+    async def load(cls, info: Info, focus_area_id: str) -> Self | None:
+        """The focus area a visible record refers to (None for an unknown id), batched."""
+        view = await focus_areas.find_focus_area(info.context.scope, focus_area_id)
+        return cls.from_view(view) if view else None
 
     @strawberry.field
     async def network(self, info: Info) -> Network:
-        row = await info.context.loaders.network.load(self.network_id)
-        if row is None:  # a foreign key; unreachable short of a concurrent delete
-            raise LookupError(f"network {self.network_id} vanished")
-        return Network.from_model(row)
+        return await load_network(info, self.network_id)
 
     @strawberry.field
     async def responsible_body(self, info: Info) -> Organization | None:
@@ -57,7 +62,7 @@ class FocusArea:
             return None
         return await load_organization(info, self.responsible_body_id)
 
-    @strawberry.field(description="The focus area's reports that the caller may see.")
+    @field(description="The focus area's reports that the caller may see.")
     async def reports(
         self, info: Info
     ) -> list[Annotated[AuditReport, strawberry.lazy("schema.audit_reports")]]:
