@@ -26,6 +26,7 @@ from api.tokens import AuthenticationError, TokenVerifier
 from authz.enforcer import Authorizer
 from schema.app_schema import build_schema
 from schema.context import Context
+from services.scope import Scope
 from storage import audit_log, signed_urls
 from storage.db import make_async_engine, make_async_session_factory, make_engine
 from storage.models import Document
@@ -102,22 +103,23 @@ class GraphQLEndpoint:
                 )
             except AuthenticationError as exc:
                 return graphql_error(401, "UNAUTHENTICATED", str(exc))
-            context = Context(
-                request=request,
-                settings=services.settings,
+            scope = Scope(
                 session=session,
                 principal=principal,
                 authorizer=services.authorizer,
                 objects=services.objects,
+                settings=services.settings,
                 url_secret=services.url_secret,
+                base_url=str(request.base_url).rstrip("/"),
             )
+            context = Context(request=request, scope=scope)
             try:
                 response = await self.view.run(request, context=context)
             except HTTPException as exc:  # e.g. GET /graphql when GraphiQL is off
                 return PlainTextResponse(exc.reason, status_code=exc.status_code)
-            if context.audit_events:
+            if scope.reads.events:
                 # Sensitive data leaves only once its reads are on the audit log.
-                await audit_log.append(session, context.audit_events)
+                await audit_log.append(session, scope.reads.events)
                 await session.commit()
             return response
 

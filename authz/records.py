@@ -118,7 +118,11 @@ AUDIT_REPORT = Policy(
             "summary": SHARED,
             "commercial_notes": RESTRICTED,
             "worker_interviews": FieldRule(Classification.PERSONAL),
-            "findings": PUBLIC,  # each finding discloses its own fields
+            # Relations, each disclosed by its own rules: findings and documents
+            # with the report's clearance, facilities as shared reference data.
+            "findings": PUBLIC,
+            "documents": PUBLIC,
+            "facilities": PUBLIC,
             "created_by_user_id": HIDDEN,
             "created_at": HIDDEN,
             "updated_at": HIDDEN,

@@ -41,10 +41,13 @@ from sqlalchemy.orm import Session
 
 from api.app import Services, create_app
 from api.tokens import mint_dev_token
-from authz import visibility
+from authz.disclosure import row_filter
 from authz.enforcer import Authorizer
-from domain.audit_reports import PUBLIC_SECTOR, READABLE_BY_OTHERS, ViewerFacts
-from domain.enums import OrganizationKind, ShareScope
+from authz.records import AUDIT_REPORT
+from authz.sql import model_columns
+from authz.viewer import ViewerFacts
+from domain.audit_reports import READABLE_BY_OTHERS
+from domain.enums import PUBLIC_SECTOR, OrganizationKind, ShareScope
 from services.demo import ScaleStats, seed_scale
 from settings import Environment, Settings
 from storage import db
@@ -73,7 +76,7 @@ query Listing($first: Int!) {
 }
 """
 
-# The hand-written baseline: the viewer's row filter (authz.visibility, written out
+# The hand-written baseline: the viewer's row filter (authz.records, written out
 # for a public-sector viewer), the first page by id, then every relation the GraphQL
 # query selects, joined in one statement. Facilities and documents multiply the
 # finding rows; the seeded world has at most one facility and no documents per
@@ -197,7 +200,7 @@ def pick_viewer(engine: Engine, minimum: int) -> Viewer | None:
             visible = session.scalar(
                 select(func.count())
                 .select_from(AuditReport)
-                .where(visibility.visible_reports(facts))
+                .where(row_filter(AUDIT_REPORT, facts, model_columns(AuditReport)))
             )
             if best is None or (visible or 0) > best.visible:
                 best = Viewer(org_id, name, email, facts, visible or 0)

@@ -1,24 +1,18 @@
-"""Relay connections with keyset pagination on time-ordered ids."""
+"""Relay connections over a `services.pagination.Page`."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
 
 import strawberry
-from sqlalchemy import Select, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import InvalidInput
-from schema.context import Context
+from services.pagination import DEFAULT_PAGE_SIZE, Page
+
+__all__ = ["DEFAULT_PAGE_SIZE", "Connection", "Edge", "PageInfo", "connection"]
 
 NodeT = TypeVar("NodeT")
-RowT = TypeVar("RowT")
-
-CURSOR_PREFIX = "cursor:"
-DEFAULT_PAGE_SIZE = 50
+ItemT = TypeVar("ItemT")
 
 
 @strawberry.type
@@ -39,75 +33,26 @@ class Edge(Generic[NodeT]):
 class Connection(Generic[NodeT]):
     edges: list[Edge[NodeT]]
     page_info: PageInfo
-    count_query: strawberry.Private[Select[Any]]
-    session: strawberry.Private[AsyncSession]
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="All matching items, on every page.")
     async def total_count(self) -> int:
-        """Counted only when asked for: at national scale the count scans every
-        visible row."""
-        count = select(func.count()).select_from(self.count_query.order_by(None).subquery())
-        return int((await self.session.execute(count)).scalar_one())
+        return await self.count()
 
 
-def encode_cursor(row_id: str) -> str:
-    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{row_id}".encode()).decode()
-
-
-def decode_cursor(cursor: str) -> str:
-    try:
-        raw = base64.urlsafe_b64decode(cursor.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        raw = ""
-    if not raw.startswith(CURSOR_PREFIX):
-        raise InvalidInput("after", "is not a cursor from this API; pass a pageInfo.endCursor")
-    return raw.removeprefix(CURSOR_PREFIX)
-
-
-def check_page_size(first: int, maximum: int) -> None:
-    if not 0 <= first <= maximum:
-        raise InvalidInput("first", f"must be between 0 and {maximum}, got {first}")
-
-
-async def paginate(
-    ctx: Context,
-    stmt: Select[Any],
-    id_column: Any,
-    *,
-    first: int | None,
-    after: str | None,
-    to_nodes: Callable[[list[Any]], Awaitable[list[NodeT]]],
-) -> Connection[NodeT]:
-    """One page of `stmt` ordered by id after the cursor; `to_nodes` turns the
-    page's rows into nodes in one batch."""
-    first = DEFAULT_PAGE_SIZE if first is None else first  # the contract's `first: Int = 50`
-    check_page_size(first, ctx.settings.max_page_size)
-    page_stmt = stmt
-    if after:
-        page_stmt = page_stmt.where(id_column > decode_cursor(after))
-    rows = list(
-        (await ctx.session.execute(page_stmt.order_by(id_column).limit(first + 1))).scalars()
-    )
-    has_next = len(rows) > first
-    nodes = await to_nodes(rows[:first])
-    edges = [Edge(cursor=encode_cursor(node.id), node=node) for node in nodes]  # type: ignore[attr-defined]
+def connection(page: Page[ItemT], wrap: Callable[[ItemT], NodeT]) -> Connection[NodeT]:
+    """The page's plain values wrapped as GraphQL nodes."""
+    edges: Sequence[Edge[NodeT]] = [
+        Edge(cursor=cursor, node=wrap(item))
+        for cursor, item in zip(page.cursors, page.items, strict=True)
+    ]
     return Connection(
-        edges=edges,
+        edges=list(edges),
         page_info=PageInfo(
-            has_next_page=has_next,
+            has_next_page=page.has_next,
             end_cursor=edges[-1].cursor if edges else None,
-            has_previous_page=after is not None,
+            has_previous_page=page.has_previous,
             start_cursor=edges[0].cursor if edges else None,
         ),
-        count_query=stmt,
-        session=ctx.session,
+        count=page.count,
     )
-
-
-def each(convert: Callable[[RowT], NodeT]) -> Callable[[list[RowT]], Awaitable[list[NodeT]]]:
-    """`to_nodes` for types built row by row without further I/O."""
-
-    async def to_nodes(rows: list[RowT]) -> list[NodeT]:
-        return [convert(row) for row in rows]
-
-    return to_nodes

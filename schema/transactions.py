@@ -23,8 +23,7 @@ class Transactional(FieldExtension):
         try:
             return await next_(source, info, **kwargs)
         except BaseException:
-            await info.context.session.rollback()
-            info.context.loaders.forget()
+            await info.context.scope.rollback()
             raise
 
 

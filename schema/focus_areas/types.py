@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
 
-from schema.context import Info
+from schema.context import Info, selected_names
 from schema.fields import field
 from schema.networks import Network, load_network
 from schema.organizations import Organization, load_organization
-from services import focus_areas
+from services import audit_reports, focus_areas
 from services.focus_areas import FocusAreaView
 
 if TYPE_CHECKING:
@@ -66,7 +66,9 @@ class FocusArea:
     async def reports(
         self, info: Info
     ) -> list[Annotated[AuditReport, strawberry.lazy("schema.audit_reports")]]:
-        from schema.audit_reports import present_reports
+        from schema.audit_reports import AuditReport
 
-        rows = await info.context.loaders.reports.visible_by_focus_area.load(str(self.id))
-        return await present_reports(info, rows)
+        reports = await audit_reports.reports_of_focus_area(
+            info.context.scope, str(self.id), selected_names(info)
+        )
+        return [AuditReport.from_disclosed(report) for report in reports]

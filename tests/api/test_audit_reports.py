@@ -247,13 +247,15 @@ def test_personal_data_guard_names_the_field(client: TestClient, world: World) -
     assert error_codes(body) == ["PERSONAL_DATA_DETECTED"]
     assert body["errors"][0]["extensions"]["field"] == "summary"
     assert "kari@factory.my" not in body["errors"][0]["message"]
+    # The audited supplier reads the summary of a PRIVATE report too.
     private = gql(
         client,
         "mutation($id: ID!) { publishAuditReport(id: $id, shareScope: PRIVATE) { status } }",
         w.tokens["oslo"],
         {"id": report_id},
     )
-    assert private["data"]["publishAuditReport"]["status"] == "PUBLISHED"
+    assert error_codes(private) == ["PERSONAL_DATA_DETECTED"]
+    assert private["errors"][0]["extensions"]["field"] == "summary"
 
 
 def test_filters_and_text_search_only_over_what_the_viewer_may_see(
@@ -311,6 +313,7 @@ def test_restricted_reads_and_share_changes_are_audit_logged(
         ]
         assert audit_log.verify(session).ok
     assert actions == [
+        ("auditor_engaged", w.oslo),
         ("share_changed", w.oslo),
         ("read_restricted", w.oslo),
         ("read_personal", w.oslo),
@@ -360,7 +363,10 @@ def test_the_log_records_what_was_read_not_the_clearance(client: TestClient, wor
     report_id = create_inspection(client, w)
     query = "query($id: ID!) { auditReport(id: $id) { findings { evidence } } }"
     gql(client, query, w.tokens["oslo_cm"], {"id": report_id})  # may read PERSONAL
-    assert logged(world) == [("read_restricted", "audit_report", report_id)]
+    assert logged(world) == [
+        ("auditor_engaged", "auditor_engagement", w.engagements[w.oslo]),
+        ("read_restricted", "audit_report", report_id),
+    ]
 
 
 def test_contract_prices_read_are_logged(client: TestClient, world: World) -> None:

@@ -13,7 +13,7 @@ from strawberry.dataloader import DataLoader
 from api.app import Services, create_app
 from api.tokens import mint_dev_token
 from domain.enums import Role
-from schema import loaders
+from services import loaders
 from settings import Environment, Settings
 from storage import db, tenants
 from storage.models import Organization

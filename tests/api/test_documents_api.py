@@ -9,7 +9,7 @@ from typing import Any
 from fpdf import FPDF
 from starlette.testclient import TestClient
 
-from storage.documents import pdf_text
+from services.content.files import pdf_text
 from tests.conftest import World, error_codes, gql
 from tests.reports_world import (
     ReportsWorld,

@@ -17,7 +17,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DecodedStreamObject, NameObject
 
 from domain.personal_data import find_personal_data
-from storage.documents import (
+from services.content.files import (
     ALLOWED_TYPES,
     CSV,
     DOCX,
@@ -35,7 +35,7 @@ from storage.documents import (
     sniff_content_type,
     strip_pdf_metadata,
 )
-from storage.renditions import render_json, render_pdf
+from services.content.renditions import render_json, render_pdf
 from tests.samples import png_bytes
 
 KARI = "Kari Nordmann"

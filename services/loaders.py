@@ -10,11 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from authz.visibility import visible_reports
-from domain.audit_reports import ViewerFacts
+from authz.disclosure import row_filter
+from authz.records import AUDIT_REPORT
+from authz.sql import model_columns
+from authz.viewer import ViewerFacts
 from storage import models
 
 ModelT = TypeVar("ModelT", bound=models.Base)
+REPORT_COLUMNS = model_columns(models.AuditReport)
 
 
 def by_id(
@@ -63,6 +66,7 @@ class Loaders:
         self.user = DataLoader(load_fn=by_id(session, models.User))
         self.network = DataLoader(load_fn=by_id(session, models.Network))
         self.facility = DataLoader(load_fn=by_id(session, models.Facility))
+        self.focus_area = DataLoader(load_fn=by_id(session, models.FocusArea))
         self.network_participants = DataLoader(
             load_fn=grouped(
                 session,
@@ -108,7 +112,6 @@ class ReportLoaders:
             )
         )
         self.facilities = DataLoader(load_fn=facilities_by_report(session))
-        self.focus_area = DataLoader(load_fn=by_id(session, models.FocusArea))
 
 
 def visible_reports_by_focus_area(
@@ -121,7 +124,7 @@ def visible_reports_by_focus_area(
         stmt = (
             select(report)
             .where(report.focus_area_id.in_(focus_area_ids))
-            .where(visible_reports(await viewer_facts()))
+            .where(row_filter(AUDIT_REPORT, await viewer_facts(), REPORT_COLUMNS))
             .order_by(report.id)
         )
         groups: dict[str, list[models.AuditReport]] = defaultdict(list)

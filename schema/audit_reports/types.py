@@ -1,0 +1,179 @@
+"""GraphQL types of audit reports, findings, corrective actions and documents,
+built only from disclosed values (`authz.disclosure.Disclosed`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Self
+
+import strawberry
+
+from authz.disclosure import Disclosed, Policy
+from authz.records import AUDIT_REPORT, CORRECTIVE_ACTION, FINDING
+from domain.enums import (
+    AuditReportStatus,
+    AuditReportType,
+    Classification,
+    CorrectiveActionStatus,
+    Requirement,
+    Severity,
+    ShareScope,
+)
+from schema.context import Info, selected_names
+from schema.facilities import Facility
+from schema.focus_areas import FocusArea
+from schema.networks import Network
+from schema.organizations import Organization, load_organization
+from services import audit_reports, documents
+from services.documents import DocumentView
+
+
+def classified(policy: Policy, name: str) -> Any:
+    """A field whose description is its classification, from the policy itself."""
+    return strawberry.field(description=policy.fields[name].level.value)
+
+
+@strawberry.type
+class CorrectiveAction:
+    description: str = classified(CORRECTIVE_ACTION, "description")
+    due_date: dt.date | None = classified(CORRECTIVE_ACTION, "due_date")
+    status: CorrectiveActionStatus = classified(CORRECTIVE_ACTION, "status")
+
+    @classmethod
+    def from_disclosed(cls, action: Disclosed) -> Self:
+        return cls(
+            description=action["description"],
+            due_date=action["due_date"],
+            status=action["status"],
+        )
+
+
+@strawberry.type
+class Finding:
+    id: strawberry.ID
+    requirement: Requirement
+    severity: Severity
+    description: str | None = classified(FINDING, "description")
+    evidence: str | None = classified(FINDING, "evidence")
+    corrective_action: CorrectiveAction | None = classified(FINDING, "corrective_action")
+
+    @classmethod
+    def from_disclosed(cls, finding: Disclosed) -> Self:
+        action = finding["corrective_action"]
+        return cls(
+            id=strawberry.ID(finding["id"]),
+            requirement=finding["requirement"],
+            severity=finding["severity"],
+            description=finding["description"],
+            evidence=finding["evidence"],
+            corrective_action=CorrectiveAction.from_disclosed(action) if action else None,
+        )
+
+
+@strawberry.type
+class Document:
+    id: strawberry.ID
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    classification: Classification
+    is_rendition: bool
+    download_url: str | None = strawberry.field(
+        description="What this viewer may fetch (a redacted rendition where needed)."
+    )
+
+    @classmethod
+    def from_view(cls, view: DocumentView) -> Self:
+        document = view.document
+        return cls(
+            id=strawberry.ID(document["id"]),
+            filename=document["filename"],
+            content_type=document["content_type"],
+            size=document["size"],
+            sha256=document["sha256"],
+            classification=document["classification"],
+            is_rendition=document["is_rendition"],
+            download_url=view.download_url,
+        )
+
+
+@strawberry.federation.type(keys=["id"])
+class AuditReport:
+    id: strawberry.ID
+    title: str
+    report_type: AuditReportType
+    status: AuditReportStatus
+    share_scope: ShareScope
+    audit_date: dt.date | None
+    published_at: dt.datetime | None
+    summary: str | None = classified(AUDIT_REPORT, "summary")
+    commercial_notes: str | None = classified(AUDIT_REPORT, "commercial_notes")
+    worker_interviews: str | None = classified(AUDIT_REPORT, "worker_interviews")
+    findings: list[Finding]
+    redacted_fields: list[str] = strawberry.field(
+        description="Paths withheld from this viewer, e.g. workerInterviews, findings.0.evidence."
+    )
+    disclosed: strawberry.Private[Disclosed]
+
+    @classmethod
+    def from_disclosed(cls, report: Disclosed) -> Self:
+        return cls(
+            id=strawberry.ID(report["id"]),
+            title=report["title"],
+            report_type=report["report_type"],
+            status=report["status"],
+            share_scope=report["share_scope"],
+            audit_date=report["audit_date"],
+            published_at=report["published_at"],
+            summary=report["summary"],
+            commercial_notes=report["commercial_notes"],
+            worker_interviews=report["worker_interviews"],
+            findings=[Finding.from_disclosed(finding) for finding in report["findings"] or ()],
+            redacted_fields=report.all_withheld(),
+            disclosed=report,
+        )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> AuditReport | None:
+        """`_entities` is a second way in: the same row filter, disclosure and read log."""
+        reports = await audit_reports.get_reports(
+            info.context.scope, [str(id)], selected_names(info)
+        )
+        return cls.from_disclosed(reports[0]) if reports else None
+
+    @strawberry.field
+    async def network(self, info: Info) -> Network | None:
+        network_id = self.disclosed["network_id"]
+        if network_id is None:
+            return None
+        return await Network.load(info, network_id)
+
+    @strawberry.field
+    async def commissioned_by(self, info: Info) -> Organization:
+        return await load_organization(info, self.disclosed["commissioned_by_id"])
+
+    @strawberry.field
+    async def auditor(self, info: Info) -> Organization | None:
+        auditor_id = self.disclosed["auditor_id"]
+        return None if auditor_id is None else await load_organization(info, auditor_id)
+
+    @strawberry.field
+    async def supplier(self, info: Info) -> Organization:
+        return await load_organization(info, self.disclosed["supplier_id"])
+
+    @strawberry.field
+    async def focus_area(self, info: Info) -> FocusArea | None:
+        focus_area_id = self.disclosed["focus_area_id"]
+        return None if focus_area_id is None else await FocusArea.load(info, focus_area_id)
+
+    @strawberry.field
+    async def facilities(self, info: Info) -> list[Facility]:
+        return await Facility.of_report(info, str(self.id))
+
+    @strawberry.field
+    async def documents(self, info: Info) -> list[Document]:
+        views = await documents.documents_of(
+            info.context.scope, self.disclosed, selected_names(info)
+        )
+        return [Document.from_view(view) for view in views]

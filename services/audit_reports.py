@@ -1,0 +1,259 @@
+"""Reading audit reports: each viewer gets exactly what its relation allows.
+
+Rows are filtered in SQL by the kernel's row filter; every report leaves
+through `present`, which discloses the report with its findings and corrective
+actions under the viewer's clearance and logs the sensitive reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
+
+from authz.disclosure import (
+    Disclosed,
+    FieldRule,
+    cleared_filter,
+    disclose,
+    row_filter,
+    row_values,
+)
+from authz.records import AUDIT_REPORT, CORRECTIVE_ACTION, FINDING
+from authz.sql import model_columns
+from authz.viewer import ViewerFacts
+from domain.enums import AuditReportStatus, Classification, Requirement, Severity
+from domain.errors import InvalidInput, NotFound
+from domain.orgnumbers import normalize_country
+from services.pagination import Page, fetch_page
+from services.scope import Scope
+from storage import models
+
+MAX_SEARCH_LENGTH = 200
+REPORT_COLUMNS = model_columns(models.AuditReport)
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    supplier_id: str | None = None
+    facility_id: str | None = None
+    country: str | None = None
+    requirement: Requirement | None = None
+    severity: Severity | None = None
+    focus_area_id: str | None = None
+    status: AuditReportStatus | None = None
+    text: str | None = None
+
+    @property
+    def search(self) -> str | None:
+        return self.text.strip() if self.text and self.text.strip() else None
+
+
+def report_values(
+    row: models.AuditReport,
+    findings: Sequence[models.Finding],
+    actions: dict[str, models.CorrectiveAction],
+) -> dict[str, Any]:
+    """The full report as plain values (ORM names), findings and actions nested:
+    only ever handed to `disclose`."""
+    values = row_values(row)
+    values["findings"] = [
+        {
+            **row_values(finding),
+            "corrective_action": row_values(actions[finding.id]) if finding.id in actions else None,
+        }
+        for finding in findings
+    ]
+    return values
+
+
+async def load_values(scope: Scope, rows: Sequence[models.AuditReport]) -> list[dict[str, Any]]:
+    """`report_values` for a batch: one statement for findings, one for actions."""
+    loaders = scope.loaders.reports
+    findings_per_report = await loaders.findings.load_many([row.id for row in rows])
+    finding_ids = [finding.id for findings in findings_per_report for finding in findings]
+    actions = {
+        action.finding_id: action
+        for group in await loaders.corrective_action.load_many(finding_ids)
+        for action in group
+    }
+    return [
+        report_values(row, findings, actions)
+        for row, findings in zip(rows, findings_per_report, strict=True)
+    ]
+
+
+async def present(
+    scope: Scope,
+    rows: Sequence[models.AuditReport],
+    selected: frozenset[str],
+    *,
+    search: str | None = None,
+) -> list[Disclosed]:
+    """Disclose a batch of visible rows and log what was read (and searched)."""
+    facts = await scope.facts()
+    reports: list[Disclosed] = []
+    for row, values in zip(rows, await load_values(scope, rows), strict=True):
+        cleared = AUDIT_REPORT.clearance(row, facts)
+        if cleared is None:  # the SQL filter already excludes these; never trust one layer
+            continue
+        reports.append(disclose(values, AUDIT_REPORT, cleared))
+    scope.reads.record_disclosed(reports, selected)
+    if search is not None:
+        record_searched(scope, reports)
+    return reports
+
+
+def record_searched(scope: Scope, reports: Sequence[Disclosed]) -> None:
+    """Searching over a field the viewer may read at RESTRICTED or PERSONAL is a
+    read of that field: a match can spell it out letter by letter."""
+    for report in reports:
+        levels = [
+            rule.level
+            for rule in searched_rules()
+            if rule.level.rank >= Classification.RESTRICTED.rank and report.clearance.allows(rule)
+        ]
+        if levels:
+            level = max(levels, key=lambda found: found.rank)
+            scope.reads.record_read(level, AUDIT_REPORT.record, str(report["id"]))
+
+
+def searched_rules() -> list[FieldRule]:
+    return [rule for _, _, rule in searched_fields()]
+
+
+def searched_fields() -> list[tuple[str, Any, FieldRule]]:
+    """(name, column, rule) of every free-text field the search reads."""
+    report, finding, action = models.AuditReport, models.Finding, models.CorrectiveAction
+    return [
+        ("title", report.title, AUDIT_REPORT.fields["title"]),
+        ("summary", report.summary, AUDIT_REPORT.fields["summary"]),
+        ("commercial_notes", report.commercial_notes, AUDIT_REPORT.fields["commercial_notes"]),
+        ("worker_interviews", report.worker_interviews, AUDIT_REPORT.fields["worker_interviews"]),
+        ("description", finding.description, FINDING.fields["description"]),
+        ("evidence", finding.evidence, FINDING.fields["evidence"]),
+        ("action", action.description, CORRECTIVE_ACTION.fields["description"]),
+    ]
+
+
+def text_matches(facts: ViewerFacts, text: str) -> ColumnElement[bool]:
+    """Full text over what the viewer may read: a field counts only on rows where
+    the viewer's clearance covers it, so a match never leaks a value."""
+    pattern = f"%{escape_like(text)}%"
+    report, finding, action = models.AuditReport, models.Finding, models.CorrectiveAction
+    clauses: list[ColumnElement[bool]] = []
+    for name, column, rule in searched_fields():
+        match: ColumnElement[bool] = column.ilike(pattern, escape="\\")
+        if name in ("description", "evidence"):
+            match = exists(select(finding.id).where(finding.report_id == report.id, match))
+        elif name == "action":
+            match = exists(
+                select(action.id)
+                .join(finding, finding.id == action.finding_id)
+                .where(finding.report_id == report.id, match)
+            )
+        if rule.level is Classification.PUBLIC:  # the row filter already covers it
+            clauses.append(match)
+        else:
+            clauses.append(and_(cleared_filter(AUDIT_REPORT, facts, REPORT_COLUMNS, rule), match))
+    return or_(*clauses)
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def visible_statement(scope: Scope, filter: ReportFilter | None) -> Select[Any]:
+    """The visible reports matching `filter`, as one SQL statement."""
+    facts = await scope.facts()
+    report = models.AuditReport
+    stmt = select(report).where(row_filter(AUDIT_REPORT, facts, REPORT_COLUMNS))
+    if filter is None:
+        return stmt
+    if filter.supplier_id is not None:
+        stmt = stmt.where(report.supplier_id == filter.supplier_id)
+    if filter.status is not None:
+        stmt = stmt.where(report.status == filter.status)
+    if filter.focus_area_id is not None:
+        stmt = stmt.where(report.focus_area_id == filter.focus_area_id)
+    if filter.facility_id is not None or filter.country is not None:
+        link, facility = models.AuditReportFacility, models.Facility
+        conditions = [link.report_id == report.id]
+        if filter.facility_id is not None:
+            conditions.append(link.facility_id == filter.facility_id)
+        if filter.country is not None:
+            conditions += [
+                facility.id == link.facility_id,
+                facility.country == normalize_country(filter.country),
+            ]
+        stmt = stmt.where(exists(select(link.id).where(and_(*conditions))))
+    if filter.requirement is not None or filter.severity is not None:
+        finding = models.Finding
+        conditions = [finding.report_id == report.id]
+        if filter.requirement is not None:
+            conditions.append(finding.requirement == filter.requirement)
+        if filter.severity is not None:
+            conditions.append(finding.severity == filter.severity)
+        stmt = stmt.where(exists(select(finding.id).where(and_(*conditions))))
+    if filter.text is not None and len(filter.text) > MAX_SEARCH_LENGTH:
+        raise InvalidInput("filter.text", f"must be at most {MAX_SEARCH_LENGTH} characters")
+    if filter.search is not None:
+        stmt = stmt.where(text_matches(facts, filter.search))
+    return stmt
+
+
+async def list_reports(
+    scope: Scope,
+    filter: ReportFilter | None,
+    *,
+    first: int | None,
+    after: str | None,
+    selected: frozenset[str],
+) -> Page[Disclosed]:
+    stmt = await visible_statement(scope, filter)
+    search = filter.search if filter else None
+
+    async def to_items(rows: list[models.AuditReport]) -> list[Disclosed]:
+        return await present(scope, rows, selected, search=search)
+
+    return await fetch_page(
+        scope,
+        stmt,
+        models.AuditReport.id,
+        first=first,
+        after=after,
+        to_items=to_items,
+        item_id=lambda report: str(report["id"]),
+    )
+
+
+async def visible_rows(scope: Scope, report_ids: Sequence[str]) -> list[models.AuditReport]:
+    facts = await scope.facts()
+    stmt = select(models.AuditReport).where(
+        models.AuditReport.id.in_(report_ids), row_filter(AUDIT_REPORT, facts, REPORT_COLUMNS)
+    )
+    return list((await scope.session.execute(stmt)).scalars())
+
+
+async def get_reports(
+    scope: Scope, report_ids: Sequence[str], selected: frozenset[str]
+) -> list[Disclosed]:
+    """The visible ones among `report_ids` (roots and `_entities` alike)."""
+    return await present(scope, await visible_rows(scope, report_ids), selected)
+
+
+async def get_report(scope: Scope, report_id: str, selected: frozenset[str]) -> Disclosed:
+    reports = await get_reports(scope, [report_id], selected)
+    if not reports:
+        raise NotFound(f"no audit report with id {report_id} that you may see")
+    return reports[0]
+
+
+async def reports_of_focus_area(
+    scope: Scope, focus_area_id: str, selected: frozenset[str]
+) -> list[Disclosed]:
+    """A focus area's reports that the viewer may see (one statement per level)."""
+    rows = await scope.loaders.reports.visible_by_focus_area.load(focus_area_id)
+    return await present(scope, rows, selected)

@@ -1,0 +1,1 @@
+"""Document content: type checks, PDF cleaning, text extraction and shared renditions."""
