@@ -21,12 +21,12 @@ from strawberry.asgi import GraphQL
 
 from api.auth import authenticate
 from api.metrics import Metrics, MetricsMiddleware
-from settings import Settings
 from api.tokens import AuthenticationError, TokenVerifier
 from authz.enforcer import Authorizer
 from schema.app_schema import build_schema
 from schema.context import Context
 from services.scope import Scope
+from settings import Settings
 from storage import audit_log, signed_urls
 from storage.db import make_async_engine, make_async_session_factory, make_engine
 from storage.models import Document

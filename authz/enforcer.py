@@ -70,7 +70,7 @@ def role_subject(role: Role | str) -> str:
     return f"role:{Role(role).value}"
 
 
-class PolicyAdapter(Adapter):
+class PolicyAdapter(Adapter):  # type: ignore[misc]  # casbin's Adapter is untyped
     """The official SQLAlchemy adapter, reading rows column by column.
 
     The stock adapter rebuilds each rule by parsing `str(row)`, which only works

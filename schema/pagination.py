@@ -7,6 +7,7 @@ from typing import Generic, TypeVar
 
 import strawberry
 
+from schema.fields import field
 from services.pagination import DEFAULT_PAGE_SIZE, Page
 
 __all__ = ["DEFAULT_PAGE_SIZE", "Connection", "Edge", "PageInfo", "connection"]
@@ -35,7 +36,7 @@ class Connection(Generic[NodeT]):
     page_info: PageInfo
     count: strawberry.Private[Callable[[], Awaitable[int]]]
 
-    @strawberry.field(description="All matching items, on every page.")
+    @field(description="All matching items, on every page.")
     async def total_count(self) -> int:
         return await self.count()
 

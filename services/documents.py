@@ -64,8 +64,10 @@ def present_documents(
     for row in rows:
         if not document_visible(row_values(row), cleared):
             continue
-        if not own_upload and "downloadUrl" in selected and row.classification.rank >= (
-            Classification.RESTRICTED.rank
+        if (
+            not own_upload
+            and "downloadUrl" in selected
+            and row.classification.rank >= (Classification.RESTRICTED.rank)
         ):
             scope.reads.record_read(row.classification, DOCUMENT.record, row.id)
         views.append(

@@ -11,7 +11,7 @@ from domain.enums import AuditReportType, Classification, Requirement, Severity,
 from schema.audit_reports.queries import optional_id
 from schema.audit_reports.types import AuditReport, Document, Finding
 from schema.context import Info, selected_names
-from schema.transactions import transactional_mutation
+from schema.fields import mutation
 from services import report_authoring, report_publishing
 from services.documents import Upload as UploadedFile
 
@@ -83,14 +83,14 @@ class FindingInput:
 
 @strawberry.type
 class AuditReportMutations:
-    @transactional_mutation(description="The commissioning body (or its auditor) starts a DRAFT.")
+    @mutation(description="The commissioning body (or its auditor) starts a DRAFT.")
     async def create_audit_report(self, info: Info, input: AuditReportInput) -> AuditReport:
         report = await report_authoring.create_report(
             info.context.scope, input.parse(), selected_names(info)
         )
         return AuditReport.from_disclosed(report)
 
-    @transactional_mutation(description="Add a finding (and its corrective action) to a DRAFT.")
+    @mutation(description="Add a finding (and its corrective action) to a DRAFT.")
     async def add_finding(
         self, info: Info, report_id: strawberry.ID, input: FindingInput
     ) -> Finding:
@@ -99,14 +99,14 @@ class AuditReportMutations:
         )
         return Finding.from_disclosed(finding)
 
-    @transactional_mutation(description="DRAFT → SUBMITTED: the text is final.")
+    @mutation(description="DRAFT → SUBMITTED: the text is final.")
     async def submit_audit_report(self, info: Info, id: strawberry.ID) -> AuditReport:
         report = await report_authoring.submit_report(
             info.context.scope, str(id), selected_names(info)
         )
         return AuditReport.from_disclosed(report)
 
-    @transactional_mutation(
+    @mutation(
         description="SUBMITTED → PUBLISHED with a share scope (or re-scope a PUBLISHED "
         "report); PERSONAL_DATA_DETECTED while text or a document that any viewer "
         "outside the parties (the audited supplier included) reads holds personal data."
@@ -123,9 +123,7 @@ class AuditReportMutations:
         )
         return AuditReport.from_disclosed(report)
 
-    @transactional_mutation(
-        description="PUBLISHED → SUPERSEDED by a newer report on the same supplier."
-    )
+    @mutation(description="PUBLISHED → SUPERSEDED by a newer report on the same supplier.")
     async def supersede_audit_report(
         self, info: Info, id: strawberry.ID, superseded_by_id: strawberry.ID
     ) -> AuditReport:
@@ -134,7 +132,7 @@ class AuditReportMutations:
         )
         return AuditReport.from_disclosed(report)
 
-    @transactional_mutation(description="SUBMITTED or PUBLISHED → WITHDRAWN: no longer shared.")
+    @mutation(description="SUBMITTED or PUBLISHED → WITHDRAWN: no longer shared.")
     async def withdraw_audit_report(
         self, info: Info, id: strawberry.ID, reason: str | None = None
     ) -> AuditReport:
@@ -143,7 +141,7 @@ class AuditReportMutations:
         )
         return AuditReport.from_disclosed(report)
 
-    @transactional_mutation(description="Attach a document (streamed to the object store).")
+    @mutation(description="Attach a document (streamed to the object store).")
     async def upload_document(
         self, info: Info, report_id: strawberry.ID, file: Upload, classification: Classification
     ) -> Document:

@@ -7,6 +7,7 @@ import strawberry
 from domain.enums import AuditReportStatus, Requirement, Severity
 from schema.audit_reports.types import AuditReport
 from schema.context import Info, selected_names
+from schema.fields import field
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, connection
 from services import audit_reports
 from services.audit_reports import ReportFilter
@@ -42,7 +43,7 @@ def optional_id(value: strawberry.ID | None) -> str | None:
 
 @strawberry.type
 class AuditReportQueries:
-    @strawberry.field(description="Reports the caller may see, oldest first.")
+    @field(description="Reports the caller may see, oldest first.")
     async def audit_reports(
         self,
         info: Info,
@@ -59,7 +60,7 @@ class AuditReportQueries:
         )
         return connection(page, AuditReport.from_disclosed)
 
-    @strawberry.field(description="One report; NOT_FOUND when absent or not visible to the caller.")
+    @field(description="One report; NOT_FOUND when absent or not visible to the caller.")
     async def audit_report(self, info: Info, id: strawberry.ID) -> AuditReport | None:
         report = await audit_reports.get_report(info.context.scope, str(id), selected_names(info))
         return AuditReport.from_disclosed(report)
