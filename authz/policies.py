@@ -48,6 +48,7 @@ class Action(StrEnum):
     AWARD = "award"
     PLAN = "plan"
     ASSIGN = "assign"
+    ENGAGE = "engage"
 
 
 ADMIN = Role.ADMIN
@@ -85,6 +86,10 @@ GRANTS: dict[tuple[Resource, Action], frozenset[Role]] = {
     (Resource.AUDIT_REPORT, Action.WITHDRAW): REPORT_AUTHORS,
     (Resource.AUDIT_REPORT, Action.SUPERSEDE): REPORT_AUTHORS,
     (Resource.AUDIT_REPORT, Action.READ_PERSONAL): frozenset({AUDITOR, CONTRACT_MANAGER}),
+    # A public body engages an auditor firm to write reports for it (services/engagements.py).
+    (Resource.AUDIT_REPORT, Action.ENGAGE): frozenset(
+        {ADMIN, PROCUREMENT_OFFICER, CONTRACT_MANAGER}
+    ),
     (Resource.FINDING, Action.CREATE): REPORT_AUTHORS,
     (Resource.DOCUMENT, Action.UPLOAD): REPORT_AUTHORS,
     (Resource.SELF_REPORT, Action.SUBMIT): frozenset({ADMIN, SUPPLIER_REPORTER}),

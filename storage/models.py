@@ -442,3 +442,23 @@ class CasbinRule(Base):
 
 Index("ix_audit_reports_scope", AuditReport.status, AuditReport.share_scope)
 Index("ix_memberships_user_org", Membership.user_id, Membership.organization_id)
+
+
+class AuditorEngagement(Base):
+    """A public body engages an auditor firm: for one report (`report_id`), for
+    one contract's supplier (`contract_id`), or, with neither, for every supplier
+    the body has a contract with. Ended engagements are kept (`ended_at`)."""
+
+    __tablename__ = "auditor_engagements"
+
+    id: Mapped[str] = id_column()
+    body_id: Mapped[str] = fk("organizations.id", index=False)  # ix_auditor_engagements_pair
+    auditor_id: Mapped[str] = fk("organizations.id")
+    report_id: Mapped[str | None] = fk("audit_reports.id", nullable=True)
+    contract_id: Mapped[str | None] = fk("contracts.id", nullable=True)
+    created_by_user_id: Mapped[str | None] = fk("users.id", nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+Index("ix_auditor_engagements_pair", AuditorEngagement.body_id, AuditorEngagement.auditor_id)

@@ -3,9 +3,9 @@
 `seed_demo` builds a small, realistic world from DESIGN.md through the same
 bootstrap functions an operator uses, so every organisation number is validated
 (`world`, with one module per part: `organizations`, `facilities`, `networks`,
-`contracts`, `audit_reports`). `seed_scale` builds a synthetic national-scale world
-for benchmarks with bulk inserts: it computes valid numbers itself (`numbering`)
-and never queries per row (`scale`, with its `scale_*` modules).
+`contracts`, `engagements`, `audit_reports`). `seed_scale` builds a synthetic
+national-scale world for benchmarks with bulk inserts: it computes valid numbers
+itself (`numbering`) and never queries per row (`scale`, with its `scale_*` modules).
 """
 
 from services.demo.contracts import DEMO_CONTRACTS

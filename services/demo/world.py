@@ -18,6 +18,7 @@ from services.demo.audit_report_specs import DEMO_REPORTS
 from services.demo.audit_reports import add_reports
 from services.demo.contracts import add_contracts
 from services.demo.dates import utc_at
+from services.demo.engagements import add_engagements
 from services.demo.facilities import DEMO_FACILITIES, add_facilities, add_supply_edges
 from services.demo.networks import (
     FOCUS_AREA_TITLE,
@@ -86,6 +87,7 @@ def seed_demo(session: Session, *, today: dt.date | None = None) -> DemoWorld:
     framework_id, national_id = add_networks(session, organization_ids, signer_ids, today)
     add_supply_edges(session, organization_ids, facility_ids)
     add_contracts(session, organization_ids, {"framework": framework_id}, today)
+    add_engagements(session, organization_ids, now)
     focus_area_id = add_focus_area(session, organization_ids, national_id)
     network_ids = {"framework": framework_id, "national": national_id}
     add_reports(session, organization_ids, facility_ids, network_ids, focus_area_id, now)
