@@ -3,7 +3,7 @@ an auditor firm, a supplier and a factory, with tokens for each."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.testclient import TestClient
@@ -34,6 +34,8 @@ class ReportsWorld:
     network: str
     factory: str
     tokens: dict[str, str]
+    # Engagements of the auditor firm, by the body that engaged it (engage_auditor).
+    engagements: dict[str, str] = field(default_factory=dict)
 
 
 def build_reports_world(client: TestClient, world: World) -> ReportsWorld:
@@ -87,8 +89,37 @@ mutation($r: ID!, $input: FindingInput!) { addFinding(reportId: $r, input: $inpu
 """
 
 
+def engage_auditor(client: TestClient, w: ReportsWorld, body_id: str) -> str:
+    """The body records its contract with the supplier and engages the auditor firm
+    for it (once per body): an auditor firm writes only for bodies that engaged it."""
+    if body_id in w.engagements:
+        return w.engagements[body_id]
+    token = w.tokens[{w.oslo: "oslo", w.bergen: "bergen", w.trondheim: "trondheim"}[body_id]]
+    contract = gql(
+        client,
+        """mutation($s: ID!) {
+             createContract(input: {supplierId: $s, title: "Oppfølging hansker",
+               productCategory: "medical-gloves", startDate: "2026-01-01"}) { id }
+           }""",
+        token,
+        {"s": w.supplier},
+    )
+    assert contract.get("data"), contract
+    engaged = gql(
+        client,
+        "mutation($a: ID!, $c: ID) { engageAuditor(auditorId: $a, contractId: $c) { id } }",
+        token,
+        {"a": w.auditor, "c": contract["data"]["createContract"]["id"]},
+    )
+    assert engaged.get("data"), engaged
+    w.engagements[body_id] = engaged["data"]["engageAuditor"]["id"]
+    return w.engagements[body_id]
+
+
 def create_inspection(client: TestClient, w: ReportsWorld, **overrides: Any) -> str:
-    """The auditor writes an inspection for Oslo with one classified value per field."""
+    """The auditor, engaged by the body, writes an inspection for Oslo (or the body
+    in `commissionedById`) with one classified value per field."""
+    engage_auditor(client, w, overrides.get("commissionedById", w.oslo))
     report_input = {
         "title": "Inspection of glove factory",
         "reportType": "INSPECTION_ABROAD",

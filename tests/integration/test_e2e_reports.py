@@ -323,6 +323,27 @@ def scenario(stack: Stack) -> Scenario:
         "joinNetwork",
     )
 
+    # Oslo records its contract with the supplier and engages the auditor firm for
+    # it: an auditor firm writes only for bodies that engaged it.
+    contract = data_of(
+        stack.gql(
+            "oslo",
+            "mutation($s: ID!) { createContract(input: {supplierId: $s, title: "
+            '"Hansker 2026", productCategory: "medical-gloves", startDate: "2026-01-01"})'
+            " { id } }",
+            {"s": stack.org_ids[SUPPLIER]},
+        ),
+        "createContract",
+    )
+    data_of(
+        stack.gql(
+            "oslo",
+            "mutation($a: ID!, $c: ID) { engageAuditor(auditorId: $a, contractId: $c) { id } }",
+            {"a": stack.org_ids[AUDITOR_FIRM], "c": contract["id"]},
+        ),
+        "engageAuditor",
+    )
+
     # 2. The auditor writes an inspection commissioned by Oslo and uploads a PDF.
     report_input = {
         "title": "Inspection of glove factory",
