@@ -18,16 +18,16 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
-from settings import Settings
-from schema.audit_report_mutations import AuditReportMutations
-from schema.audit_reports import AuditReportQueries
+from schema.audit_reports import AuditReportMutations, AuditReportQueries
 from schema.contracts import ContractMutations, ContractQueries
+from schema.engagements import EngagementMutations, EngagementQueries
 from schema.errors import ErrorCodes
 from schema.facilities import FacilityQueries
 from schema.input_guard import RejectUnstorableText
 from schema.networks import NetworkMutations, NetworkQueries
 from schema.organizations import OrganizationQueries
 from schema.viewer import ViewerQueries
+from settings import Settings
 
 
 @strawberry.type
@@ -38,12 +38,13 @@ class Query(
     ContractQueries,
     FacilityQueries,
     AuditReportQueries,
+    EngagementQueries,
 ):
     pass
 
 
 @strawberry.type
-class Mutation(NetworkMutations, ContractMutations, AuditReportMutations):
+class Mutation(NetworkMutations, ContractMutations, AuditReportMutations, EngagementMutations):
     pass
 
 

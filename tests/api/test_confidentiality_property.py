@@ -41,9 +41,9 @@ from starlette.testclient import TestClient
 from api.app import Services, create_app
 from authz.enforcer import Authorizer
 from domain.enums import OrganizationKind, Role
+from services.content.files import pdf_text
 from settings import Settings
 from storage import audit_log, db
-from storage.documents import pdf_text
 from storage.models import AuditLogEntry
 from tests.conftest import World, gql
 from tests.reports_world import build_reports_world, create_inspection
@@ -60,7 +60,7 @@ STATUSES = ["DRAFT", "SUBMITTED", "PUBLISHED", "SUPERSEDED", "WITHDRAWN"]
 RELEASED = frozenset({"PUBLISHED", "SUPERSEDED"})
 MISSING_ID = "00000000-0000-7000-8000-000000000000"
 
-# The oracle's own copy of the classification table (authz/redaction.py must agree).
+# The oracle's own copy of the classification table (authz/records.py must agree).
 REPORT_LEVEL_FIELDS = ("summary", "commercialNotes", "workerInterviews")
 FINDING_LEVEL_FIELDS = ("description", "evidence", "correctiveAction")
 CANARY_FIELD = {
@@ -208,7 +208,9 @@ def draw_report(
     return ReportSpec(
         commissioner=commissioner,
         auditor=auditor,
-        by_auditor=auditor is not None and draw(st.booleans()),
+        # An auditor firm writes a new report only for a body that engaged it for the
+        # supplier's contract; coordinators keep no contracts, so they name the firm.
+        by_auditor=auditor is not None and kinds[commissioner] is PB and draw(st.booleans()),
         supplier=supplier,
         create_network=draw(st.none() | st.sampled_from(range(len(networks)))),
         summary=draw(st.integers(0, 5)) > 0,
@@ -596,6 +598,28 @@ def build(client: TestClient, world_api: World, spec: WorldSpec) -> Built:
     return built
 
 
+def engage_for_contract(
+    client: TestClient, built: Built, body: int, auditor: int, supplier: int
+) -> None:
+    """The body records a contract with the supplier and engages the firm for it."""
+    contract = call(
+        client,
+        built,
+        built.actors[body],
+        'mutation($s: ID!) { createContract(input: {supplierId: $s, title: "Follow-up", '
+        'productCategory: "medical-gloves", startDate: "2026-01-01"}) { id } }',
+        s=built.org_ids[supplier],
+    )
+    call(
+        client,
+        built,
+        built.actors[body],
+        "mutation($a: ID!, $c: ID) { engageAuditor(auditorId: $a, contractId: $c) { id } }",
+        a=built.org_ids[auditor],
+        c=contract["createContract"]["id"],
+    )
+
+
 def create_report(client: TestClient, built: Built, report: ReportState) -> None:
     spec = report.spec
     org_ids = built.org_ids
@@ -612,6 +636,7 @@ def create_report(client: TestClient, built: Built, report: ReportState) -> None
         report.network = spec.create_network
     if spec.by_auditor:
         assert spec.auditor is not None
+        engage_for_contract(client, built, spec.commissioner, spec.auditor, spec.supplier)
         author = built.actors[spec.auditor]
         report_input["commissionedById"] = org_ids[spec.commissioner]
     else:
