@@ -176,47 +176,81 @@ def disclose(
     A child (a key in `policy.children`) is a mapping or a sequence of mappings,
     disclosed with the same clearance under `path`; the withheld list depends
     on the clearance and the keys only, never on whether a value is present."""
+    plan = _plan(policy, clearance)
     kept: dict[str, Any] = {}
     withheld: list[str] = []
     for name, value in values.items():
-        rule = policy.fields.get(name)
-        if rule is not None and rule.hidden:
-            continue
-        if rule is None or not clearance.allows(rule):
-            withheld.append(path + camel(name))
-            continue
-        child = policy.children.get(name)
-        if child is None or value is None:
+        if name in plan.keep:
             kept[name] = value
-        elif isinstance(value, Mapping):
-            kept[name] = disclose(value, child, clearance, f"{path}{camel(name)}.")
-        else:
-            kept[name] = tuple(
-                disclose(item, child, clearance, f"{path}{camel(name)}.{index}.")
-                for index, item in enumerate(value)
-            )
+        elif name in plan.hidden:
+            continue
+        elif name in plan.children and value is not None:
+            child, prefix = plan.children[name], f"{path}{camel(name)}."
+            if isinstance(value, Mapping):
+                kept[name] = disclose(value, child, clearance, prefix)
+            else:
+                kept[name] = tuple(
+                    disclose(item, child, clearance, f"{prefix}{index}.")
+                    for index, item in enumerate(value)
+                )
+        elif name in plan.children:
+            kept[name] = None
+        else:  # above the clearance, or without a rule
+            withheld.append(path + camel(name))
     return Disclosed(policy.record, MappingProxyType(kept), tuple(withheld), clearance, policy)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What `disclose` does with each field of a policy at one clearance."""
+
+    fields: Mapping[str, FieldRule]  # the rules it was made from
+    keep: frozenset[str]
+    hidden: frozenset[str]
+    children: Mapping[str, Policy]
+    sensitive: tuple[tuple[str, Classification], ...]  # kept, RESTRICTED or above (GraphQL names)
+
+
+_PLANS: dict[tuple[int, Clearance], _Plan] = {}
+
+
+def _plan(policy: Policy, clearance: Clearance) -> _Plan:
+    """Decided once per policy and clearance: disclosing a page is a set lookup per field."""
+    key = (id(policy.fields), clearance)
+    plan = _PLANS.get(key)
+    if plan is not None and plan.fields is policy.fields:
+        return plan
+    allowed = {name for name, rule in policy.fields.items() if clearance.allows(rule)}
+    plan = _Plan(
+        fields=policy.fields,
+        keep=frozenset(allowed - set(policy.children)),
+        hidden=frozenset(name for name, rule in policy.fields.items() if rule.hidden),
+        children=MappingProxyType(
+            {name: child for name, child in policy.children.items() if name in allowed}
+        ),
+        sensitive=tuple(
+            (camel(name), policy.fields[name].level)
+            for name in sorted(allowed)
+            if policy.fields[name].level.rank >= Classification.RESTRICTED.rank
+        ),
+    )
+    _PLANS[key] = plan
+    return plan
 
 
 def sensitive_read(disclosed: Disclosed, selected: frozenset[str]) -> Classification | None:
     """The most sensitive classification among the selected fields this viewer
     received, when it is RESTRICTED or PERSONAL (such a read is logged)."""
-    found: Classification | None = None
-    for name, value in disclosed.values.items():
-        levels: list[Classification] = []
-        if camel(name) in selected:
-            levels.append(disclosed.policy.fields[name].level)
+    plan = _plan(disclosed.policy, disclosed.clearance)
+    levels = [level for name, level in plan.sensitive if name in selected]
+    for name in plan.children:
+        value = disclosed.values.get(name)
         for child in value if isinstance(value, tuple) else (value,):
             if isinstance(child, Disclosed):
                 level = sensitive_read(child, selected)
                 if level is not None:
                     levels.append(level)
-        for level in levels:
-            if level.rank >= Classification.RESTRICTED.rank and (
-                found is None or level.rank > found.rank
-            ):
-                found = level
-    return found
+    return max(levels, key=lambda level: level.rank, default=None)
 
 
 @cache
@@ -229,7 +263,8 @@ def row_values(row: Any, names: Sequence[str] | None = None) -> dict[str, Any]:
     """Every mapped column of an ORM row by attribute name: a column the policy
     does not know is then withheld, not silently skipped."""
     keys = names if names is not None else column_names(row.__class__)
-    return {name: getattr(row, name) for name in keys}
+    loaded = row.__dict__  # loaded columns, without the attribute machinery
+    return {name: loaded[name] if name in loaded else getattr(row, name) for name in keys}
 
 
 @cache
