@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.audit import ReadLog
 from authz.enforcer import Authorizer
-from authz.policies import Action, Resource
 from authz.principal import Principal
 from authz.viewer import ViewerFacts, load_viewer_facts
 from domain.errors import Unauthenticated
@@ -48,11 +47,6 @@ class Scope:
         principal = self.viewer()
         self.authorizer.require(principal, action, resource, owner_id)
         return principal
-
-    def may(self, action: Action, resource: Resource) -> bool:
-        return self.principal is not None and self.authorizer.allows(
-            self.principal, action, resource
-        )
 
     async def facts(self) -> ViewerFacts:
         """The viewer's facts, once per request (aliased root fields ask at once)."""
