@@ -40,19 +40,32 @@ class Settings(BaseSettings):
     token_jwks_url: str = ""
     dev_signing_key_path: Path | None = None
     token_ttl_seconds: int = 8 * 3600
+    # Tokens whose exp - iat exceeds this are refused, whoever issued them.
+    max_token_lifetime_seconds: int = 24 * 3600
 
     # GraphQL hardening.
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 2000
     max_page_size: int = 200
+    # Longest list any argument or input field takes (facilityIds, representations, ...).
+    max_list_length: int = 1000
+    # Largest request body read (JSON); a multipart upload may add max_upload_bytes.
+    max_request_bytes: int = 1024 * 1024
 
     # Documents.
     max_upload_bytes: int = 50 * 1024 * 1024
-    download_url_ttl_seconds: int = 900
+    # S3 presigned URLs cannot be revoked: keep this short.
+    download_url_ttl_seconds: int = 300
 
     # Secret for signed local download URLs (created under data_dir when empty).
     url_signing_secret: str = Field(default="", repr=False)
+
+    # Shared secrets: `_service { sdl }` answers only a request carrying
+    # X-Kjede-Gateway-Secret, /metrics only `Authorization: Bearer <metrics secret>`.
+    # Unset, both are open in dev and closed in prod.
+    gateway_secret: str = Field(default="", repr=False)
+    metrics_secret: str = Field(default="", repr=False)
 
     @property
     def is_dev(self) -> bool:
