@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,9 +21,9 @@ from services.content.files import (
     SNIFF_BYTES,
     UnsupportedDocument,
     sniff_content_type,
-    strip_pdf_metadata,
 )
 from services.content.renditions import render_json, render_pdf
+from services.content.worker import check_upload
 from services.scope import Scope
 from storage import models, signed_urls
 from storage.objects import ObjectStore, ObjectTooLarge, StoredObject
@@ -91,8 +92,11 @@ def download_url(scope: Scope, document: models.Document) -> str | None:
 async def store_upload(
     objects: ObjectStore, tenant_id: str, upload: Upload, max_bytes: int
 ) -> StoredObject:
-    """Stream an upload into the object store: type by magic bytes, PDF metadata
-    stripped, size limited, never the whole file in memory."""
+    """Stream an upload into the object store: type by magic bytes, size limited,
+    never the whole file in memory. The whole file must open as that type and
+    nothing else (no polyglots, no text turning binary), and a PDF is stored
+    without metadata or scripts; both are checked in a worker process with CPU,
+    memory and time limits (`services.content.worker`)."""
     source = upload.file
     size = source.seek(0, 2)  # refuse before parsing anything (a PDF is parsed whole)
     if size > max_bytes:
@@ -106,14 +110,17 @@ async def store_upload(
         raise InvalidInput("file", str(exc)) from exc
 
     def put() -> StoredObject:
-        if content_type == PDF:
-            with tempfile.TemporaryFile() as cleaned:
-                strip_pdf_metadata(source, cleaned)
-                cleaned.seek(0)
+        with (
+            tempfile.NamedTemporaryFile(prefix="kjede-upload-") as copy,
+            tempfile.NamedTemporaryFile(prefix="kjede-cleaned-") as cleaned,
+        ):
+            shutil.copyfileobj(source, copy)
+            copy.flush()
+            written = check_upload(copy.name, cleaned.name, content_type)
+            with open(cleaned.name if written else copy.name, "rb") as stored:
                 return objects.put(
-                    tenant_id, cleaned, content_type=content_type, max_bytes=max_bytes
+                    tenant_id, stored, content_type=content_type, max_bytes=max_bytes
                 )
-        return objects.put(tenant_id, source, content_type=content_type, max_bytes=max_bytes)
 
     try:
         return await anyio.to_thread.run_sync(put)

@@ -31,7 +31,8 @@ from domain.errors import InvalidInput, PersonalDataDetected
 from domain.personal_data import describe, find_personal_data
 from domain.text import optional_text
 from services.audit_reports import get_report, load_values
-from services.content.files import UnsupportedDocument, extract_text, requires_review
+from services.content.files import UnsupportedDocument
+from services.content.worker import scan_file
 from services.documents import store_renditions
 from services.report_authoring import party_row, require_network
 from services.scope import Scope
@@ -137,27 +138,48 @@ async def guard_personal_data(
             document_visible(document_values, cleared) for cleared in readers
         ):
             continue
-        unreadable, text = await anyio.to_thread.run_sync(scan_document, scope.objects, document)
-        hits = find_personal_data(text)
-        if unreadable or hits:
-            reason = unreadable or f"{describe(hits)}; reclassify it as RESTRICTED or clean it"
+        field = f"documents.{index}"
+        name_hits = find_personal_data(document.filename)
+        if name_hits:
+            # The name itself is withheld from the message: it is the personal data.
             raise PersonalDataDetected(
-                f"document {document.filename}: {reason}", field=f"documents.{index}"
+                f"document {index + 1}: its file name {describe(name_hits)}; upload it "
+                "again under another name or reclassify it as RESTRICTED",
+                field=field,
             )
+        problem = await anyio.to_thread.run_sync(scan_document, scope.objects, document)
+        if problem:
+            raise PersonalDataDetected(f"document {document.filename}: {problem}", field=field)
 
 
-def scan_document(objects: ObjectStore, document: models.Document) -> tuple[str | None, str]:
-    """The text of a shared document, and why it cannot be checked when it cannot
-    (an image, a scanned PDF): such a document is never shared unchecked."""
-    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as copy:
+def scan_document(objects: ObjectStore, document: models.Document) -> str | None:
+    """Why a shared document may not be shared, or None: personal data anywhere a
+    program would show it (`services.content.files.extract_places`), a document
+    that cannot be checked (an image, a scan, past a worker limit), or content a
+    shared original may not carry (annotations, form values, attachments,
+    scripts). The document is read in a worker process with limits
+    (`services.content.worker`); blocking, so call it from a worker thread."""
+    with tempfile.NamedTemporaryFile(prefix="kjede-scan-") as copy:
         for chunk in objects.open(document.object_key):
             copy.write(chunk)
-        copy.seek(0)
+        copy.flush()
         try:
-            text = extract_text(document.content_type, copy)  # type: ignore[arg-type]
+            scan = scan_file(copy.name, document.content_type)
         except UnsupportedDocument as exc:
-            return str(exc), ""
-    return requires_review(document.content_type, text), text
+            return str(exc)
+    if scan.personal_data:
+        return (
+            f"{scan.personal_data} (found in {', '.join(scan.places)}); "
+            "reclassify it as RESTRICTED or clean it"
+        )
+    if scan.review:
+        return scan.review
+    if scan.extras:
+        return (
+            f"a shared original may not carry {'; '.join(scan.extras)}: remove them (print "
+            "it to a new PDF) and upload it again, or classify it RESTRICTED"
+        )
+    return None
 
 
 async def replace_renditions(scope: Scope, row: models.AuditReport, values: dict[str, Any]) -> None:

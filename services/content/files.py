@@ -6,25 +6,40 @@ only pretends to be a PDF is refused with a message saying so. PDFs lose their
 document information dictionary and XMP metadata before they are stored,
 because author and creator fields routinely carry an employee's name.
 
-Before a document is shared its text is checked for personal data; any type
-whose text cannot be read whole (images, scans, oversized files) is refused
-rather than passed unchecked.
+Before a document is shared its text is checked for personal data: all of it,
+as the program that opens the document would show it (`extract_places`: Word
+and Excel parts found through the package relationships, PDF annotations,
+form fields, attachments, metadata and scripts; see `ooxml` and `pdf`). Any
+type whose text cannot be read whole (images, scans, oversized files) is
+refused rather than passed unchecked.
 """
 
 from __future__ import annotations
 
 import codecs
 import io
-import re
-import types
-import xml.etree.ElementTree as ET
-import zipfile
-from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import BinaryIO
 
 import filetype
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import NameObject
+
+from services.content import ooxml
+from services.content.kinds import (
+    ALLOWED_TYPES,
+    CSV,
+    DOCX,
+    JPEG,
+    LABELS,
+    PDF,
+    PLAIN_TEXT,
+    PNG,
+    XLSX,
+    Budget,
+    Place,
+    UnsupportedDocument,
+    too_much_text,
+)
+from services.content.pdf import pdf_places, pdf_text, strip_pdf
 
 __all__ = [
     "ALLOWED_TYPES",
@@ -37,7 +52,9 @@ __all__ = [
     "SCANNABLE_TYPES",
     "SNIFF_BYTES",
     "XLSX",
+    "Extraction",
     "UnsupportedDocument",
+    "extract_places",
     "extract_text",
     "pdf_text",
     "requires_review",
@@ -45,50 +62,15 @@ __all__ = [
     "strip_pdf_metadata",
 ]
 
-PDF = "application/pdf"
-PNG = "image/png"
-JPEG = "image/jpeg"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PLAIN_TEXT = "text/plain; charset=utf-8"
-CSV = "text/csv; charset=utf-8"
-
-# Accepted content types and the file name extensions that may carry them.
-ALLOWED_TYPES: Mapping[str, frozenset[str]] = types.MappingProxyType(
-    {
-        PDF: frozenset({"pdf"}),
-        PNG: frozenset({"png"}),
-        JPEG: frozenset({"jpg", "jpeg"}),
-        DOCX: frozenset({"docx"}),
-        XLSX: frozenset({"xlsx"}),
-        PLAIN_TEXT: frozenset({"txt"}),
-        CSV: frozenset({"csv"}),
-    }
-)
-
 # Types whose text `extract_text` reads, so they can be checked for personal data.
 SCANNABLE_TYPES: frozenset[str] = frozenset({PDF, DOCX, XLSX, PLAIN_TEXT, CSV})
 
 # How many leading bytes `sniff_content_type` wants (what `filetype` inspects).
 SNIFF_BYTES = 8192
 
-_LABELS = {
-    PDF: "a PDF",
-    PNG: "a PNG image",
-    JPEG: "a JPEG image",
-    DOCX: "a Word document (DOCX)",
-    XLSX: "an Excel workbook (XLSX)",
-    PLAIN_TEXT: "plain text",
-    CSV: "plain text",
-}
+_LABELS = LABELS
 _ACCEPTED = "upload PDF, PNG, JPEG, DOCX, XLSX, TXT or CSV"
 _ZIP = "application/zip"
-# Page entries that hold metadata or application-private data, not content.
-_PAGE_METADATA_KEYS = ("/Metadata", "/PieceInfo", "/LastModified")
-
-
-class UnsupportedDocument(Exception):
-    """The upload is not an accepted document type, or is not what its name says."""
 
 
 def sniff_content_type(head: bytes, filename: str) -> str:
@@ -155,82 +137,36 @@ def _is_text(head: bytes) -> bool:
 
 
 def strip_pdf_metadata(src: BinaryIO, dst: BinaryIO) -> None:
-    """Rewrite the PDF in `src` to `dst` with its pages only.
-
-    Drops the document information dictionary (Author, Creator, Producer,
-    Title, Subject, Keywords), the catalog's XMP stream and per-page metadata.
-    Copying pages into a fresh document also leaves behind document-level
-    extras such as bookmarks, forms, attachments and scripts.
-    """
-    try:
-        reader = _open_pdf(src)
-        writer = PdfWriter()
-        for page in reader.pages:
-            # Drop before copying: a key removed afterwards would leave its
-            # object behind in the output, unreferenced but readable.
-            for key in _PAGE_METADATA_KEYS:
-                page.pop(NameObject(key), None)
-            writer.add_page(page)
-        writer.metadata = None  # no /Info at all, not even pypdf's Producer
-        buffer = io.BytesIO()
-        writer.write(buffer)
-    except UnsupportedDocument:
-        raise
-    except Exception as exc:  # pypdf raises many kinds of errors on malformed files
-        raise UnsupportedDocument(f"the PDF could not be read: {exc}") from exc
-    dst.write(buffer.getvalue())
-
-
-def pdf_text(data: BinaryIO) -> str:
-    """All text of a PDF, pages separated by newlines (to scan for personal data)."""
-    try:
-        reader = _open_pdf(data)
-        return "\n".join(page.extract_text() for page in reader.pages)
-    except UnsupportedDocument:
-        raise
-    except Exception as exc:  # see strip_pdf_metadata
-        raise UnsupportedDocument(f"the PDF could not be read: {exc}") from exc
-
-
-def _open_pdf(src: BinaryIO) -> PdfReader:
-    reader = PdfReader(src)
-    # Files encrypted with an empty user password open in any viewer; others
-    # cannot be checked, so they cannot be shared.
-    if reader.is_encrypted and not reader.decrypt(""):
-        raise UnsupportedDocument("the PDF could not be read: it is password protected")
-    return reader
+    """Rewrite the PDF in `src` to `dst` with its pages only: no metadata, no
+    document-level extras, no scripts (see `pdf.strip_pdf`)."""
+    strip_pdf(src, dst)
 
 
 # --- text for the personal-data check -----------------------------------------
 
-# Office files are ZIPs that may inflate enormously: bytes read after
-# decompression are capped per member and per archive (ZIP headers can lie
-# about sizes, so only bytes actually read count).
-_MAX_MEMBER_BYTES = 50 * 1024 * 1024
-_MAX_ARCHIVE_BYTES = 100 * 1024 * 1024
 _CHUNK = 64 * 1024
-# Parts that hold a DOCX's text: body, headers, footers, notes, comments.
-_DOCX_PARTS = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes|comments)\.xml")
-_XLSX_SHARED_STRINGS = "xl/sharedStrings.xml"
-_XLSX_SHEETS = re.compile(r"xl/worksheets/sheet\d*\.xml")
-_XLSX_COMMENTS = re.compile(r"xl/comments\d*\.xml")
-# Local element names (any namespace, so Strict OOXML and DrawingML text boxes
-# count too) whose character data is text, and separators written at their end.
-_DOCX_TEXT = frozenset({"t", "delText", "instrText"})  # with tracked deletions and field codes
-_DOCX_BREAKS: Mapping[str, str] = types.MappingProxyType(
-    {"p": "\n", "tab": "\t", "br": "\n", "cr": "\n"}
-)
-_XLSX_STRING_TEXT = frozenset({"t"})
-_XLSX_STRING_BREAKS: Mapping[str, str] = types.MappingProxyType({"si": "\n", "comment": "\n"})
-_XLSX_SHEET_TEXT = frozenset(
-    {"v", "t", "oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader", "firstFooter"}
-)
-_XLSX_SHEET_BREAKS: Mapping[str, str] = types.MappingProxyType({"c": "\t", "row": "\n"})
+_MAX_DEPTH = 2  # a document in a document in the upload, no deeper
 _NO_TEXT = {
     PDF: "the PDF has no extractable text (a scan?)",
     DOCX: "the Word document (DOCX) has no text (only images?)",
     XLSX: "the Excel workbook (XLSX) has no text (only images or charts?)",
 }
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """All text of a document by place, and what it carries that a shared original
+    may not (`pdf.pdf_extras`)."""
+
+    places: tuple[Place, ...]
+    # The text a reader sees in the body (pages, runs of text, cells), for
+    # `requires_review`: a document of pictures has none, whatever its metadata.
+    visible: str
+    extras: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return "\n".join(text for _, text in self.places)
 
 
 def requires_review(content_type: str, text: str) -> str | None:
@@ -256,7 +192,9 @@ def requires_review(content_type: str, text: str) -> str | None:
 
 
 def extract_text(content_type: str, source: BinaryIO, *, max_chars: int = 5_000_000) -> str:
-    """All text of a document of a `SCANNABLE_TYPES` type, to check for personal data.
+    """The text a reader sees of a document of a `SCANNABLE_TYPES` type: the pages
+    of a PDF, the body of a DOCX, the cells of an XLSX (no metadata, no parts
+    beyond those; `extract_places` reads everything).
 
     Runs of a paragraph (or cells of a row) are joined so that an e-mail address
     or phone number split across formatting runs is seen whole. A document that
@@ -267,27 +205,66 @@ def extract_text(content_type: str, source: BinaryIO, *, max_chars: int = 5_000_
     """
     if content_type == PDF:
         return _capped(pdf_text(source), max_chars, _LABELS[PDF])
+    return extract_places(content_type, source, max_chars=max_chars).visible
+
+
+def extract_places(
+    content_type: str, source: BinaryIO, *, max_chars: int = 5_000_000
+) -> Extraction:
+    """Everything a program shows of a document of a `SCANNABLE_TYPES` type, by place,
+    to check for personal data (see `extract_text` for the caps)."""
+    budget = Budget(_LABELS.get(content_type, content_type), max_chars)
+    if content_type == PDF:
+        places, extras = pdf_places(source, budget, _embedded_in_pdf)
+        pages = "\n".join(text for where, text in places if where.startswith("page "))
+        return Extraction(tuple(places), pages, tuple(extras))
     if content_type in (PLAIN_TEXT, CSV):
-        return _plain_text(source, max_chars)
-    if content_type == DOCX:
-        return _office_text(source, max_chars, DOCX)
-    if content_type == XLSX:
-        return _office_text(source, max_chars, XLSX)
+        text = _plain_text(source, max_chars)
+        return Extraction((("text", text),), text)
+    if content_type in (DOCX, XLSX):
+        places, visible = ooxml.office_places(content_type, source, budget, _embedded)
+        return Extraction(tuple(places), visible)
     reason = requires_review(content_type, "")
     raise UnsupportedDocument(reason or f"{content_type} cannot be checked for personal data")
 
 
+def _embedded(content_type: str, data: bytes, name: str, budget: Budget, depth: int) -> list[Place]:
+    """The text of a document embedded in another (an Office file or a PDF)."""
+    if depth > _MAX_DEPTH:
+        raise UnsupportedDocument(
+            f"{budget.label} embeds {name}, nested too deeply to check for personal data"
+        )
+    if content_type == PDF:
+        places, _ = pdf_places(io.BytesIO(data), budget, _embedded_in_pdf, depth)
+        return places
+    places, _ = ooxml.office_places(content_type, io.BytesIO(data), budget, _embedded, depth)
+    return places
+
+
+def _embedded_in_pdf(data: bytes, name: str, budget: Budget, depth: int) -> list[Place]:
+    """A file attached to a PDF: read if it is a type the check reads, else refused."""
+    try:
+        content_type = sniff_content_type(data[:SNIFF_BYTES], "")
+    except UnsupportedDocument as exc:
+        raise UnsupportedDocument(
+            f"the PDF carries an {name} that cannot be checked for personal data: {exc}"
+        ) from exc
+    if content_type in (PLAIN_TEXT, CSV):
+        text = data.decode("utf-8", errors="replace")
+        budget.add_chars(len(text))
+        return [("text", text)]
+    if content_type in (PDF, DOCX, XLSX):
+        return _embedded(content_type, data, name, budget, depth)
+    raise UnsupportedDocument(
+        f"the PDF carries an {name} ({_LABELS[content_type]}) that cannot be checked for "
+        "personal data; remove it or classify the document RESTRICTED"
+    )
+
+
 def _capped(text: str, max_chars: int, label: str) -> str:
     if len(text) > max_chars:
-        raise _too_much_text(label, max_chars)
+        raise too_much_text(label, max_chars)
     return text
-
-
-def _too_much_text(label: str, max_chars: int) -> UnsupportedDocument:
-    return UnsupportedDocument(
-        f"{label} has more than {max_chars:,} characters of text, too much to check for "
-        "personal data; split it or classify it RESTRICTED"
-    )
 
 
 def _plain_text(source: BinaryIO, max_chars: int) -> str:
@@ -300,140 +277,7 @@ def _plain_text(source: BinaryIO, max_chars: int) -> str:
         part = decoder.decode(chunk, final=not chunk)
         count += len(part)
         if count > max_chars:
-            raise _too_much_text(_LABELS[PLAIN_TEXT], max_chars)
+            raise too_much_text(_LABELS[PLAIN_TEXT], max_chars)
         parts.append(part)
         if not chunk:
             return "".join(parts)
-
-
-class _Budget:
-    """What is left of the caps on inflated bytes and extracted characters."""
-
-    def __init__(self, label: str, max_chars: int) -> None:
-        self.label = label
-        self.max_chars = max_chars
-        self.chars = 0
-        self.archive_bytes = 0
-
-    def add_chars(self, count: int) -> None:
-        self.chars += count
-        if self.chars > self.max_chars:
-            raise _too_much_text(self.label, self.max_chars)
-
-    def member_chunks(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
-        """The inflated bytes of one member, refused past either size cap."""
-        read = 0
-        with archive.open(info) as member:
-            while chunk := member.read(_CHUNK):
-                read += len(chunk)
-                self.archive_bytes += len(chunk)
-                if read > _MAX_MEMBER_BYTES or self.archive_bytes > _MAX_ARCHIVE_BYTES:
-                    raise UnsupportedDocument(
-                        f"{self.label} is too large to check for personal data: "
-                        f"{info.filename} inflates beyond "
-                        f"{_MAX_MEMBER_BYTES // 2**20} MB per part or "
-                        f"{_MAX_ARCHIVE_BYTES // 2**20} MB in all; "
-                        "split it or classify it RESTRICTED"
-                    )
-                yield chunk
-
-
-class _TextCollector:
-    """ElementTree parser target keeping the character data of chosen elements.
-
-    A target rather than a tree: text is kept as it streams past, so memory
-    follows the text, not the XML.
-    """
-
-    def __init__(
-        self, text_tags: frozenset[str], breaks: Mapping[str, str], budget: _Budget
-    ) -> None:
-        self._text_tags = text_tags
-        self._breaks = breaks
-        self._budget = budget
-        self._collecting: list[bool] = []  # per open element: inside a text element?
-        self.parts: list[str] = []
-
-    def start(self, tag: str, attrib: dict[str, str]) -> None:
-        name = _local_name(tag)
-        inside = bool(self._collecting) and self._collecting[-1]
-        self._collecting.append(inside or self._wanted(name, attrib))
-
-    def _wanted(self, name: str, attrib: dict[str, str]) -> bool:
-        return name in self._text_tags
-
-    def end(self, tag: str) -> None:
-        self._collecting.pop()
-        separator = self._breaks.get(_local_name(tag))
-        if separator:
-            self._keep(separator)
-
-    def data(self, data: str) -> None:
-        if self._collecting and self._collecting[-1]:
-            self._keep(data)
-
-    def doctype(self, name: str, pubid: str | None, system: str | None) -> None:
-        # Office XML never declares a DTD; one here can only be meant to expand
-        # entities (a "billion laughs") or reach outside the file.
-        raise UnsupportedDocument(f"{self._budget.label} could not be read: it declares a DTD")
-
-    def close(self) -> None:
-        return None
-
-    def _keep(self, text: str) -> None:
-        self._budget.add_chars(len(text))
-        self.parts.append(text)
-
-
-class _SheetCollector(_TextCollector):
-    """Cell values of a worksheet, except shared-string cells (their value is an index)."""
-
-    _shared_string_cell = False
-
-    def _wanted(self, name: str, attrib: dict[str, str]) -> bool:
-        if name == "c":
-            self._shared_string_cell = attrib.get("t") == "s"
-        if name == "v" and self._shared_string_cell:
-            return False
-        return super()._wanted(name, attrib)
-
-
-def _local_name(tag: str) -> str:
-    return tag.rpartition("}")[2]
-
-
-def _office_text(source: BinaryIO, max_chars: int, content_type: str) -> str:
-    label = _LABELS[content_type]
-    budget = _Budget(label, max_chars)
-    parts: list[str] = []
-    try:
-        with zipfile.ZipFile(source) as archive:
-            for info in archive.infolist():
-                collector = _office_collector(content_type, info.filename, budget)
-                if collector is None:
-                    continue
-                parser = ET.XMLParser(target=collector)
-                for chunk in budget.member_chunks(archive, info):
-                    parser.feed(chunk)
-                parser.close()
-                budget.add_chars(1)
-                parts.extend(collector.parts)
-                parts.append("\n")
-    except UnsupportedDocument:
-        raise
-    except Exception as exc:  # zipfile, zlib and expat raise many kinds of errors
-        raise UnsupportedDocument(f"{label} could not be read: {exc}") from exc
-    return "".join(parts)
-
-
-def _office_collector(content_type: str, member: str, budget: _Budget) -> _TextCollector | None:
-    """The collector for a member that holds text, or None to skip the member."""
-    if content_type == DOCX:
-        if _DOCX_PARTS.fullmatch(member):
-            return _TextCollector(_DOCX_TEXT, _DOCX_BREAKS, budget)
-        return None
-    if member == _XLSX_SHARED_STRINGS or _XLSX_COMMENTS.fullmatch(member):
-        return _TextCollector(_XLSX_STRING_TEXT, _XLSX_STRING_BREAKS, budget)
-    if _XLSX_SHEETS.fullmatch(member):
-        return _SheetCollector(_XLSX_SHEET_TEXT, _XLSX_SHEET_BREAKS, budget)
-    return None

@@ -18,6 +18,7 @@ from tests.reports_world import (
     read_report,
     submit_and_publish,
 )
+from tests.samples import png_bytes
 
 UPLOAD = """
 mutation($r: ID!, $f: Upload!, $c: Classification!) {
@@ -166,7 +167,7 @@ def test_a_shared_image_cannot_be_checked_so_it_blocks_sharing(
 ) -> None:
     w = build_reports_world(client, world)
     report_id = create_inspection(client, w)
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    png = png_bytes()
     assert upload(client, w.tokens["auditor"], report_id, "site.png", png, "SHARED").get("data")
     body = submit_and_publish(client, w, report_id, "NETWORK", w.network)
     assert error_codes(body) == ["PERSONAL_DATA_DETECTED"]
