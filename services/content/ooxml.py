@@ -94,6 +94,7 @@ _TEXT_ATTRIBUTES = frozenset(
         "title",
         "tooltip",
         "display",
+        "displayName",
         "instr",  # simple fields: HYPERLINK "mailto:…"
         "v",  # pivot-cache values
         "prompt",  # data-validation messages
