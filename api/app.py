@@ -27,7 +27,7 @@ from schema.app_schema import build_schema
 from schema.context import Context
 from services.scope import Scope
 from settings import Settings
-from storage import audit_log, signed_urls
+from storage import audit_keys, audit_log, signed_urls
 from storage.db import make_async_engine, make_async_session_factory, make_engine
 from storage.models import Document
 from storage.objects import ObjectStore, content_disposition, object_store_from_settings
@@ -48,6 +48,7 @@ class Services:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
+        audit_keys.install(settings)  # audit_log.append finds it by the database
         engine = make_engine(settings.resolved_database_url)
         async_engine = make_async_engine(settings.resolved_database_url)
         return cls(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -20,6 +20,9 @@ from domain.errors import DomainError, InvalidInput
 from settings import Settings
 from storage import db, tenants
 from storage.models import Organization
+
+if TYPE_CHECKING:
+    from services.demo import DemoWorld
 
 app = typer.Typer(
     help="kjede: shared supply-chain follow-up for public buyers.", no_args_is_help=True
@@ -202,19 +205,49 @@ def user_revoke(
     console.print("revoked" if removed else "not held; nothing to do")
 
 
-audit_app = typer.Typer(help="The append-only audit log.", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="The append-only audit log, chained with a keyed MAC (KJEDE_AUDIT_KEY or the "
+    "key file under the data dir).",
+    no_args_is_help=True,
+)
 app.add_typer(audit_app, name="audit")
 
 
+def with_audit_key(settings: Settings) -> Settings:
+    """Load (or create) the audit key and register it for the settings' database."""
+    from storage import audit_keys
+
+    try:
+        audit_keys.install(settings)
+    except (OSError, ValueError) as exc:
+        raise fail(f"cannot load the audit key: {exc}") from exc
+    return settings
+
+
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Recompute the hash chain; exit 1 if an entry was changed, removed or reordered."""
+def audit_verify(
+    head: Annotated[
+        str | None,
+        typer.Option(
+            help="A head kept earlier (SEQ:MAC from `kjede audit head`): also detect a cut "
+            "tail or a chain rewritten up to it."
+        ),
+    ] = None,
+) -> None:
+    """Recompute the MAC chain; exit 1 if an entry was changed, removed, reordered or
+    recomputed without the key, or (with --head) the tail was cut."""
     from storage import audit_log
 
-    with unit_of_work(Settings()) as session:
-        result = audit_log.verify(session)
+    try:
+        kept = audit_log.ChainHead.parse(head) if head is not None else None
+    except ValueError as exc:
+        raise fail(f"--head: {exc}") from exc
+    with unit_of_work(with_audit_key(Settings())) as session:
+        result = audit_log.verify(session, head=kept)
     if result.ok:
-        console.print(f"audit log intact: {result.entries} entries")
+        checked = f"; head {kept} still in place" if kept is not None else ""
+        console.print(f"audit log intact: {result.entries} entries{checked}")
+        console.print(f"head: {result.head}")
         return
     errors.print(
         f"[red]audit log broken[/red] at entry {result.first_bad_seq}: {result.problem} "
@@ -223,17 +256,87 @@ def audit_verify() -> None:
     raise typer.Exit(code=1)
 
 
+@audit_app.command("head")
+def audit_head() -> None:
+    """Print the current head (SEQ:MAC) to keep outside the database, for
+    `kjede audit verify --head`; exit 1 if the last entry is not under the key."""
+    from storage import audit_log
+
+    try:
+        with unit_of_work(with_audit_key(Settings())) as session:
+            current = audit_log.head(session)
+    except audit_log.AuditChainBroken as exc:
+        errors.print(f"[red]audit log broken[/red]: {exc.result.problem}")
+        raise typer.Exit(code=1) from exc
+    typer.echo(str(current))
+
+
+@audit_app.command("rekey")
+def audit_rekey() -> None:
+    """Seal a log written before the audit key, once: check its unkeyed chain, then
+    recompute every MAC under the key. Exit 1, changing nothing, if it does not verify."""
+    from storage import audit_log
+
+    try:
+        with unit_of_work(with_audit_key(Settings())) as session:
+            result = audit_log.rekey(session)
+    except audit_log.AuditChainBroken as exc:
+        broken = exc.result
+        errors.print(
+            f"[red]audit log broken[/red] at entry {broken.first_bad_seq}: {broken.problem}; "
+            "nothing was sealed"
+        )
+        raise typer.Exit(code=1) from exc
+    console.print(f"audit log sealed: {result.entries} entries, {result.rewritten} rewritten")
+    console.print(f"head: {result.head}")
+
+
+def publish_demo_reports(settings: Settings, world: DemoWorld) -> list[str]:
+    """Publish the demo's SUBMITTED reports with the API's own services (session,
+    object store, audit key); a refusal (e.g. the personal-data guard) exits 2."""
+    import asyncio
+
+    from api.app import Services
+    from services.demo import Publisher, publish_demo
+
+    async def publish() -> list[str]:
+        services = Services.from_settings(settings)
+        try:
+            publisher = Publisher(
+                sessions=services.sessions,
+                authorizer=services.authorizer,
+                objects=services.objects,
+                settings=settings,
+                url_secret=services.url_secret,
+            )
+            return await publish_demo(publisher, world)
+        finally:
+            await services.close()
+
+    try:
+        return asyncio.run(publish())
+    except DomainError as exc:
+        raise fail(f"publishing the demo: {exc.code}: {exc.message}") from exc
+    except ValueError as exc:  # e.g. an audit key that is too short
+        raise fail(f"publishing the demo: {exc}") from exc
+
+
 @app.command()
 def demo(
     scale: Annotated[
-        int | None, typer.Option(help="Generate a synthetic world with N public bodies.")
+        int | None,
+        typer.Option(
+            help="Also bulk-insert a synthetic benchmark world with N public bodies (its "
+            "reports are rows only: no renditions, no audit entries)."
+        ),
     ] = None,
     suppliers_per_body: Annotated[int, typer.Option(help="Contracts per body (--scale).")] = 50,
     serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve afterwards.")] = True,
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
 ) -> None:
-    """Seed a realistic demo world (or --scale N), print dev tokens, and serve the API."""
+    """Seed a realistic demo world, publish its reports as a user would, print dev
+    tokens, and serve the API (--scale N adds a benchmark world)."""
     from rich.progress import Progress
 
     from services.demo import seed_demo, seed_scale
@@ -245,6 +348,9 @@ def demo(
     prepare_database(engine)
     with db.transaction(db.make_session_factory(engine)) as session:
         world = seed_demo(session)
+    published = publish_demo_reports(settings, world)
+    if published:
+        console.print(f"published through the publish path: {', '.join(published)}")
     if scale:
         with Progress(console=console) as progress:
             task = progress.add_task(f"seeding {scale} bodies", total=None)

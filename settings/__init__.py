@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     # Secret for signed local download URLs (created under data_dir when empty).
     url_signing_secret: str = Field(default="", repr=False)
 
+    # Key of the audit log's MAC chain: this value, else the file at
+    # audit_key_path (default data_dir/audit-key, created 0600 on first use).
+    # Keep it where the database's writers cannot read it.
+    audit_key: str = Field(default="", repr=False)
+    audit_key_path: Path | None = None
+
     # Shared secrets: `_service { sdl }` answers only a request carrying
     # X-Kjede-Gateway-Secret, /metrics only `Authorization: Bearer <metrics secret>`.
     # Unset, both are open in dev and closed in prod.
@@ -84,6 +90,10 @@ class Settings(BaseSettings):
     @property
     def url_signing_secret_path(self) -> Path:
         return self.data_dir / "url-signing-secret"
+
+    @property
+    def resolved_audit_key_path(self) -> Path:
+        return self.audit_key_path or self.data_dir / "audit-key"
 
     @property
     def object_dir(self) -> Path:

@@ -32,7 +32,9 @@ class FindingSpec:
 @dataclass(frozen=True)
 class DemoReport:
     """One demo audit report; organisations and facilities are named by demo key,
-    the network as "framework" or "national", dates in days before seeding."""
+    the network as "framework" or "national", dates in days before seeding.
+    `status` is where the story leaves it: a PUBLISHED report is written SUBMITTED
+    and published with `share_scope` through the publish path (`publishing`)."""
 
     key: str
     title: str
@@ -45,7 +47,6 @@ class DemoReport:
     audited_days_ago: int
     summary: str
     findings: tuple[FindingSpec, ...]
-    published_days_ago: int | None = None
     network: str | None = None
     in_focus_area: bool = False
     facilities: tuple[str, ...] = ()
@@ -65,7 +66,6 @@ INSPECTION = DemoReport(
     supplier="glove_no",
     facilities=("my_gloves",),
     audited_days_ago=45,
-    published_days_ago=10,
     summary=(
         "Unannounced two-day inspection of the glove factory that produces nitrile "
         "examination gloves for Nordisk Medisinsk Forsyning AS. The factory employs "
@@ -174,7 +174,6 @@ SUPPLIER_MEETING = DemoReport(
     supplier="ict_no",
     facilities=("cn_assembly",),
     audited_days_ago=80,
-    published_days_ago=60,
     summary=(
         "Follow-up meeting on the supply chain of laptops delivered to schools and "
         "administration. The supplier has mapped final assembly in China and the "
@@ -217,7 +216,6 @@ FOCUS_REVIEW = DemoReport(
     in_focus_area=True,
     facilities=("th_gloves", "vn_gloves"),
     audited_days_ago=30,
-    published_days_ago=20,
     summary=(
         "Review of the supplier's self-report for surgical gloves made in Thailand and "
         "Vietnam, within the national focus area on gloves. Production sites and the "

@@ -1,5 +1,7 @@
 """Writes the demo world's audit reports (`audit_report_specs`) with their
-facilities, findings and corrective actions."""
+facilities, findings and corrective actions. A report the story has PUBLISHED is
+written SUBMITTED and PRIVATE: `publishing.publish_demo` publishes it through the
+publish path, with its guard, renditions and audit entry."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from domain.enums import CorrectiveActionStatus
+from domain.enums import AuditReportStatus, CorrectiveActionStatus, ShareScope
 from services.demo.audit_report_specs import DEMO_REPORTS, DemoReport, FindingSpec
 from services.demo.dates import utc_at
 from storage.models import AuditReport, AuditReportFacility, CorrectiveAction, Finding
@@ -37,19 +39,18 @@ def _report(
     focus_area_id: str,
     now: dt.datetime,
 ) -> AuditReport:
-    published = spec.published_days_ago
+    to_publish = spec.status is AuditReportStatus.PUBLISHED
     return AuditReport(
         title=spec.title,
         report_type=spec.report_type,
-        status=spec.status,
-        share_scope=spec.share_scope,
-        network_id=network_ids[spec.network] if spec.network else None,
+        status=AuditReportStatus.SUBMITTED if to_publish else spec.status,
+        share_scope=ShareScope.PRIVATE if to_publish else spec.share_scope,
+        network_id=network_ids[spec.network] if spec.network and not to_publish else None,
         commissioned_by_id=organization_ids[spec.commissioned_by],
         auditor_id=organization_ids[spec.auditor],
         supplier_id=organization_ids[spec.supplier],
         focus_area_id=focus_area_id if spec.in_focus_area else None,
         audit_date=now.date() - dt.timedelta(days=spec.audited_days_ago),
-        published_at=now - dt.timedelta(days=published) if published is not None else None,
         summary=spec.summary,
         commercial_notes=spec.commercial_notes,
         worker_interviews=spec.worker_interviews,

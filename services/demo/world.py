@@ -1,6 +1,6 @@
 """The demo world: a small, realistic world from DESIGN.md (Oslo's framework
 agreement for follow-up services, the Swedish regions' national network, glove,
-workwear and laptop suppliers with factories abroad, published inspection reports).
+workwear and laptop suppliers with factories abroad, inspection reports to publish).
 
 `seed_demo` writes it once and `load_demo` finds it again, so seeding twice changes
 nothing."""
@@ -73,7 +73,11 @@ class DemoWorld:
 
 def seed_demo(session: Session, *, today: dt.date | None = None) -> DemoWorld:
     """Create the demo world, or return the one already there: the framework
-    agreement led by Oslo marks a seeded database."""
+    agreement led by Oslo marks a seeded database.
+
+    The reports the story publishes are left SUBMITTED: `publish_demo` publishes
+    them through the publish path (it needs the async session, the object store
+    and the audit key, which this transaction does not have)."""
     existing = load_demo(session)
     if existing is not None:
         return existing

@@ -3,6 +3,7 @@ mint dev tokens, verify the audit log. Each test gets its own data directory."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -264,29 +265,173 @@ def test_audit_verify_on_an_empty_log_says_intact(migrated: Path) -> None:
     assert "audit log intact: 0 entries" in ok("audit", "verify")
 
 
+def append_entries(count: int) -> None:
+    """Append `count` share changes as the app would, under the data dir's audit key."""
+    from settings import Settings
+    from storage import audit_keys, audit_log, db
+
+    settings = Settings()
+    audit_keys.install(settings)
+    engine = db.make_engine(settings.resolved_database_url)
+    events = [
+        audit_log.AuditEvent(action="share_changed", subject_type="audit_report", subject_id=str(n))
+        for n in range(count)
+    ]
+    with db.transaction(db.make_session_factory(engine)) as session:
+        audit_log.append_sync(session, events)
+    engine.dispose()
+
+
+def execute_sql(*statements: str) -> None:
+    from sqlalchemy import text
+
+    from settings import Settings
+    from storage import db
+
+    engine = db.make_engine(Settings().resolved_database_url)
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    engine.dispose()
+
+
 def test_audit_verify_detects_a_changed_entry(migrated: Path) -> None:
-    from sqlalchemy import update
+    append_entries(3)
+    assert "audit log intact: 3 entries" in ok("audit", "verify")
+    execute_sql("UPDATE audit_log SET subject_id = 'other' WHERE seq = 2")
+    result = run("audit", "verify")
+    assert result.exit_code == 1
+    assert "broken at entry 2" in text_of(result)
+
+
+def test_the_audit_key_is_a_private_file_in_the_data_dir(migrated: Path) -> None:
+    import stat
+
+    ok("audit", "verify")
+    key_file = migrated / "audit-key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    before = key_file.read_bytes()
+    append_entries(2)
+    assert key_file.read_bytes() == before
+    assert "audit log intact: 2 entries" in ok("audit", "verify")
+
+
+def test_audit_verify_detects_a_chain_recomputed_without_the_key(migrated: Path) -> None:
+    """Edit an entry and recompute every hash after it, as someone who can write the
+    database but does not hold the key would: the chain links, but is not under the key."""
+    from sqlalchemy import select, update
+
+    from settings import Settings
+    from storage import audit_log, db
+    from storage.models import AuditLogEntry
+
+    append_entries(4)
+    engine = db.make_engine(Settings().resolved_database_url)
+    with engine.begin() as connection:
+        rows = connection.execute(select(AuditLogEntry).order_by(AuditLogEntry.seq)).all()
+        prev = rows[1].hash
+        for row in rows[2:]:
+            subject = "forged" if row.seq == 3 else row.subject_id
+            digest = audit_log.unkeyed_hash(
+                prev,
+                seq=row.seq,
+                at=row.at,
+                actor_user_id=row.actor_user_id,
+                actor_org_id=row.actor_org_id,
+                action=row.action,
+                subject_type=row.subject_type,
+                subject_id=subject,
+                detail=row.detail,
+            )
+            connection.execute(
+                update(AuditLogEntry)
+                .where(AuditLogEntry.seq == row.seq)
+                .values(subject_id=subject, prev_hash=prev, hash=digest)
+            )
+            prev = digest
+    engine.dispose()
+    result = run("audit", "verify")
+    assert result.exit_code == 1, result.output
+    assert "broken at entry 3" in text_of(result)
+    assert "unkeyed" in text_of(result)
+    assert run("audit", "head").exit_code == 1, "no head vouches for a forged tail"
+
+
+def test_audit_head_then_verify_head_detects_a_cut_tail(migrated: Path) -> None:
+    append_entries(5)
+    head = run("audit", "head")
+    assert head.exit_code == 0, head.output
+    kept = head.stdout.strip()
+    assert kept.startswith("5:") and len(kept) == 2 + 64
+    assert f"head {kept} still in place" in ok("audit", "verify", "--head", kept)
+
+    execute_sql("DELETE FROM audit_log WHERE seq > 3")
+    assert "audit log intact: 3 entries" in ok("audit", "verify"), "unseen without the head"
+    result = run("audit", "verify", "--head", kept)
+    assert result.exit_code == 1, result.output
+    assert "broken at entry 4" in text_of(result)
+    assert "entries 4 to 5 were cut off" in text_of(result)
+
+
+def test_audit_head_of_an_empty_log_and_a_bad_head(migrated: Path) -> None:
+    empty = ok("audit", "head")
+    assert empty == "0:" + "0" * 64
+    assert "audit log intact: 0 entries" in ok("audit", "verify", "--head", empty)
+    assert "--head" in refused("audit", "verify", "--head", "not-a-head")
+
+
+def test_audit_rekey_seals_a_log_written_before_the_key(migrated: Path) -> None:
+    from sqlalchemy import insert
 
     from settings import Settings
     from storage import audit_log, db
     from storage.models import AuditLogEntry
 
     engine = db.make_engine(Settings().resolved_database_url)
-    events = [
-        audit_log.AuditEvent(action="share_changed", subject_type="audit_report", subject_id=str(n))
-        for n in range(3)
-    ]
-    with db.transaction(db.make_session_factory(engine)) as session:
-        audit_log.append_sync(session, events)
-    assert "audit log intact: 3 entries" in ok("audit", "verify")
-    with engine.begin() as connection:
-        connection.execute(
-            update(AuditLogEntry).where(AuditLogEntry.seq == 2).values(subject_id="other")
-        )
+    prev = audit_log.GENESIS_HASH
+    with engine.begin() as connection:  # as the code before the audit key wrote it
+        for seq in (1, 2):
+            fields: dict[str, Any] = {
+                "seq": seq,
+                "at": dt.datetime(2026, 1, seq, tzinfo=dt.UTC),
+                "actor_user_id": None,
+                "actor_org_id": None,
+                "action": "share_changed",
+                "subject_type": "audit_report",
+                "subject_id": f"old-{seq}",
+                "detail": {},
+            }
+            digest = audit_log.unkeyed_hash(prev, **fields)
+            connection.execute(insert(AuditLogEntry), {**fields, "prev_hash": prev, "hash": digest})
+            prev = digest
     engine.dispose()
+    append_entries(1)
+
     result = run("audit", "verify")
     assert result.exit_code == 1
+    assert "kjede audit rekey" in text_of(result)
+    sealed = ok("audit", "rekey")
+    assert "audit log sealed: 3 entries, 3 rewritten" in sealed
+    kept = ok("audit", "head")
+    assert f"head: {kept}" in sealed
+    assert "audit log intact: 3 entries" in ok("audit", "verify", "--head", kept)
+    assert "3 entries, 0 rewritten" in ok("audit", "rekey")
+
+
+def test_audit_rekey_refuses_a_broken_log_and_changes_nothing(migrated: Path) -> None:
+    append_entries(3)
+    execute_sql("DELETE FROM audit_log WHERE seq = 2")
+    result = run("audit", "rekey")
+    assert result.exit_code == 1, result.output
     assert "broken at entry 2" in text_of(result)
+    assert "nothing was sealed" in text_of(result)
+
+
+def test_a_short_configured_audit_key_is_refused(
+    migrated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KJEDE_AUDIT_KEY", "short")
+    assert "at least 32" in refused("audit", "verify")
 
 
 def test_org_is_found_by_the_spelling_it_was_registered_with(migrated: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
@@ -9,7 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
+from api.app import Services
+from api.cli import app as cli
+from authz.records import RENDITION_CLEARANCES
 from domain.enums import (
     AuditReportStatus,
     AuditReportType,
@@ -23,14 +28,26 @@ from domain.enums import (
 )
 from domain.orgnumbers import normalize_org_number
 from domain.personal_data import find_personal_data
-from services.demo import DemoWorld, ScaleStats, seed_demo, seed_scale
-from storage import db, tenants
+from services.demo import (
+    DEMO_USERS,
+    DemoWorld,
+    Publisher,
+    ScaleStats,
+    publish_demo,
+    seed_demo,
+    seed_scale,
+)
+from services.demo.audit_report_specs import DEMO_REPORTS
+from settings import Settings
+from storage import audit_log, db, tenants
 from storage.models import (
+    AuditLogEntry,
     AuditReport,
     AuditReportFacility,
     Base,
     Contract,
     CorrectiveAction,
+    Document,
     Facility,
     Finding,
     FocusArea,
@@ -51,10 +68,35 @@ def factory(engine: Engine) -> sessionmaker[Session]:
     return db.make_session_factory(engine)
 
 
+PUBLISHED_KEYS = [spec.key for spec in DEMO_REPORTS if spec.status is AuditReportStatus.PUBLISHED]
+
+
+def publish(settings: Settings, world: DemoWorld) -> list[str]:
+    """`publish_demo` with the API's services, as `kjede demo` runs it."""
+
+    async def main() -> list[str]:
+        services = Services.from_settings(settings)
+        try:
+            publisher = Publisher(
+                services.sessions,
+                services.authorizer,
+                services.objects,
+                settings,
+                services.url_secret,
+            )
+            return await publish_demo(publisher, world)
+        finally:
+            await services.close()
+
+    return asyncio.run(main())
+
+
 @pytest.fixture
-def demo(factory: sessionmaker[Session]) -> DemoWorld:
+def demo(factory: sessionmaker[Session], settings: Settings) -> DemoWorld:
     with db.transaction(factory) as session:
-        return seed_demo(session, today=TODAY)
+        world = seed_demo(session, today=TODAY)
+    assert publish(settings, world) == PUBLISHED_KEYS
+    return world
 
 
 def tier_depths(edges: Sequence[SupplyEdge]) -> dict[str, int]:
@@ -239,8 +281,12 @@ def test_other_reports_and_shared_text_without_personal_data(
                 select(func.count()).where(Finding.report_id == report.id)
             )
             assert finding_count
-        for description in session.scalars(select(Finding.description)):
+        # Every text the audited supplier reads, whatever the share scope (the guard's rule).
+        for description, evidence in session.execute(select(Finding.description, Finding.evidence)):
             assert find_personal_data(description or "") == []
+            assert find_personal_data(evidence or "") == []
+        for action in session.scalars(select(CorrectiveAction.description)):
+            assert find_personal_data(action or "") == []
 
         contracts = session.scalars(select(Contract)).all()
         assert {"medical-gloves", "workwear", "ict-hardware"} <= {
@@ -271,15 +317,120 @@ def test_demo_organisation_numbers_are_valid(
 
 
 def test_seeding_the_demo_twice_changes_nothing(
-    factory: sessionmaker[Session], demo: DemoWorld
+    factory: sessionmaker[Session], demo: DemoWorld, settings: Settings
 ) -> None:
     with factory() as session:
         before = table_counts(session)
     with db.transaction(factory) as session:
         again = seed_demo(session, today=TODAY + dt.timedelta(days=5))
+    assert publish(settings, again) == []
     with factory() as session:
         assert table_counts(session) == before
     assert again == demo
+
+
+def test_published_reports_went_through_the_publish_path(
+    factory: sessionmaker[Session], demo: DemoWorld
+) -> None:
+    """Each report the story publishes has its renditions and its share change on
+    the audit log, by the commissioning body's officer; the draft has neither."""
+    officers = {email for email, _, role in DEMO_USERS if role is Role.PROCUREMENT_OFFICER}
+    with factory() as session:
+        entries = session.scalars(select(AuditLogEntry).order_by(AuditLogEntry.seq)).all()
+        assert audit_log.verify(session).ok
+        for spec in DEMO_REPORTS:
+            report = session.get_one(AuditReport, demo.reports[spec.key])
+            renditions = session.scalars(
+                select(Document).where(
+                    Document.report_id == report.id, Document.is_rendition.is_(True)
+                )
+            ).all()
+            changes = [e for e in entries if e.subject_id == report.id]
+            if spec.status is not AuditReportStatus.PUBLISHED:
+                assert (report.status, renditions, changes) == (spec.status, [], [])
+                continue
+            assert (report.status, report.share_scope) == (
+                AuditReportStatus.PUBLISHED,
+                spec.share_scope,
+            )
+            assert report.published_at is not None
+            assert {(d.rendition_clearance, d.content_type) for d in renditions} == {
+                (level, kind)
+                for level in RENDITION_CLEARANCES
+                for kind in ("application/json", "application/pdf")
+            }
+            [change] = changes
+            assert (change.action, change.actor_org_id) == (
+                "share_changed",
+                report.commissioned_by_id,
+            )
+            assert change.detail["from"] == {"scope": "PRIVATE", "networkId": None}
+            assert change.detail["to"] == {
+                "scope": spec.share_scope.value,
+                "networkId": report.network_id,
+            }
+            actor = session.get_one(User, change.actor_user_id)
+            assert actor.email in officers
+    assert [e.subject_id for e in entries] == [demo.reports[key] for key in PUBLISHED_KEYS]
+
+
+def test_seed_demo_alone_leaves_the_reports_to_publish_submitted_and_private(
+    factory: sessionmaker[Session],
+) -> None:
+    with db.transaction(factory) as session:
+        world = seed_demo(session, today=TODAY)
+    with factory() as session:
+        for key in PUBLISHED_KEYS:
+            report = session.get_one(AuditReport, world.reports[key])
+            assert (report.status, report.share_scope, report.network_id, report.published_at) == (
+                AuditReportStatus.SUBMITTED,
+                ShareScope.PRIVATE,
+                None,
+                None,
+            )
+        assert session.scalar(select(func.count()).select_from(AuditLogEntry)) == 0
+
+
+def test_kjede_demo_publishes_and_the_audit_log_verifies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KJEDE_DATA_DIR", str(tmp_path / "cli-data"))
+    monkeypatch.delenv("KJEDE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("KJEDE_AUDIT_KEY", raising=False)
+    monkeypatch.delenv("KJEDE_AUDIT_KEY_PATH", raising=False)
+    monkeypatch.setenv("KJEDE_ENVIRONMENT", "dev")
+    runner = CliRunner()
+    first = runner.invoke(cli, ["demo", "--no-serve"])
+    assert first.exit_code == 0, first.output
+    assert "published through the publish path: " + ", ".join(PUBLISHED_KEYS) in " ".join(
+        first.output.split()
+    )
+    again = runner.invoke(cli, ["demo", "--no-serve"])
+    assert again.exit_code == 0, again.output
+    assert "published through the publish path" not in again.output
+
+    settings = Settings()
+    engine = db.make_engine(settings.resolved_database_url)
+    try:
+        with db.make_session_factory(engine)() as session:
+            published = session.scalars(
+                select(AuditReport.id).where(AuditReport.status == AuditReportStatus.PUBLISHED)
+            ).all()
+            assert len(published) == len(PUBLISHED_KEYS)
+            renditions = session.scalars(
+                select(Document.report_id).where(Document.is_rendition.is_(True))
+            ).all()
+            shared = session.scalars(
+                select(AuditLogEntry.subject_id).where(AuditLogEntry.action == "share_changed")
+            ).all()
+        assert set(renditions) == set(published) == set(shared)
+        assert len(shared) == len(published), "the second run published nothing again"
+        assert any(path.is_file() for path in settings.object_dir.rglob("*"))
+    finally:
+        engine.dispose()
+    verified = runner.invoke(cli, ["audit", "verify"])
+    assert verified.exit_code == 0, verified.output
+    assert f"audit log intact: {len(PUBLISHED_KEYS)} entries" in verified.output
 
 
 # -- the scale world ------------------------------------------------------------------

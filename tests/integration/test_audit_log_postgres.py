@@ -1,4 +1,5 @@
-"""The hash-chained audit log tests of tests/api/test_audit_log.py, on a real PostgreSQL."""
+"""The MAC-chained audit log tests of tests/api/test_audit_log.py that touch the
+database, on a real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,6 +12,13 @@ from sqlalchemy import create_engine, text
 from tests.api.test_audit_log import (  # the same tests, collected here on PostgreSQL
     _migrate,
     engine,
+    key,
+    test_a_chain_recomputed_without_the_key_is_detected,
+    test_a_cut_tail_is_detected_with_the_kept_head,
+    test_an_edit_re_maced_with_the_key_still_breaks_the_next_link,
+    test_an_older_head_still_verifies_as_the_log_grows,
+    test_an_unkeyed_log_from_before_the_key_is_reported_then_sealed,
+    test_another_key_does_not_verify,
     test_append_does_not_commit,
     test_async_append_verifies,
     test_concurrent_async_appends_keep_one_chain,
@@ -20,7 +28,9 @@ from tests.api.test_audit_log import (  # the same tests, collected here on Post
     test_edited_hash_is_detected,
     test_empty_log_verifies,
     test_hash_survives_round_trip,
-    test_rehashed_edit_breaks_the_next_link,
+    test_head_refuses_a_last_entry_not_under_the_key,
+    test_rekey_refuses_an_unkeyed_entry_after_keyed_ones,
+    test_rekey_seals_nothing_when_the_unkeyed_chain_is_broken,
     test_removed_and_renumbered_entry_is_detected,
     test_removed_entry_is_detected,
     test_swapped_entries_are_detected,
@@ -33,6 +43,13 @@ pytestmark = pytest.mark.postgres
 
 __all__ = [
     "engine",
+    "key",
+    "test_a_chain_recomputed_without_the_key_is_detected",
+    "test_a_cut_tail_is_detected_with_the_kept_head",
+    "test_an_edit_re_maced_with_the_key_still_breaks_the_next_link",
+    "test_an_older_head_still_verifies_as_the_log_grows",
+    "test_an_unkeyed_log_from_before_the_key_is_reported_then_sealed",
+    "test_another_key_does_not_verify",
     "test_append_does_not_commit",
     "test_async_append_verifies",
     "test_concurrent_async_appends_keep_one_chain",
@@ -42,7 +59,9 @@ __all__ = [
     "test_edited_hash_is_detected",
     "test_empty_log_verifies",
     "test_hash_survives_round_trip",
-    "test_rehashed_edit_breaks_the_next_link",
+    "test_head_refuses_a_last_entry_not_under_the_key",
+    "test_rekey_refuses_an_unkeyed_entry_after_keyed_ones",
+    "test_rekey_seals_nothing_when_the_unkeyed_chain_is_broken",
     "test_removed_and_renumbered_entry_is_detected",
     "test_removed_entry_is_detected",
     "test_swapped_entries_are_detected",
