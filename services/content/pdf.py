@@ -208,7 +208,7 @@ def pdf_places(
 def pdf_extras(reader: PdfReader) -> list[str]:
     """What a shared original may not carry: annotations with content, filled-in form
     fields, attached files, scripts (each named once, with the first page it is on)."""
-    collector = _Collector(reader, Budget("a PDF", 50_000_000), _ignore_embedded, 0)
+    collector = _Collector(reader, Budget("a PDF", 50_000_000), _ignore_embedded, 0, text=False)
     collector.run()
     return _extras(collector)
 
@@ -235,9 +235,16 @@ class _Collector:
     reachable from the catalog, the pages and the document information."""
 
     def __init__(
-        self, reader: PdfReader, budget: Budget, embedded: EmbeddedReader, depth: int
+        self,
+        reader: PdfReader,
+        budget: Budget,
+        embedded: EmbeddedReader,
+        depth: int,
+        *,
+        text: bool = True,
     ) -> None:
         self.reader = reader
+        self.text = text  # False: only what `pdf_extras` lists, no text extraction
         self.budget = budget
         self.embedded = embedded
         self.depth = depth
@@ -269,7 +276,8 @@ class _Collector:
                     self._extra("script", "document scripts")
 
     def _page(self, number: int, page: PageObject) -> None:
-        self._keep(f"page {number}", page.extract_text())
+        if self.text:
+            self._keep(f"page {number}", page.extract_text())
         for key in ("/AA", "/Metadata", "/PieceInfo"):
             if key in page:
                 self._strings(page.raw_get(key), f"page {number} {key}")
@@ -326,7 +334,8 @@ class _Collector:
             else:
                 continue
             for stream in streams:
-                self._keep(where, _form_text(stream))
+                if self.text:
+                    self._keep(where, _form_text(stream))
 
     def _strings(self, value: PdfObject, where: str, key: str = "") -> None:
         """Collect every string under `value`, depth first, each object once."""
@@ -375,7 +384,7 @@ class _Collector:
             self._keep(where, _markup_text(_decode(stream.get_data())))
         elif kind == "/Metadata" or stream.get("/Subtype") == "/XML" or key == "/XFA":
             self._keep(where, _xml_text(stream.get_data()))
-        elif stream.get("/Subtype") == "/Form":
+        elif stream.get("/Subtype") == "/Form" and self.text:
             self._keep(where, _form_text(stream))
 
     def _attachment(self, stream: StreamObject, where: str) -> None:

@@ -54,6 +54,17 @@ _DATA_DESCRIPTOR = b"PK\x07\x08"
 def check_file(content_type: str, source: BinaryIO) -> None:
     """Refuse `source` unless it is one whole file of `content_type` (see above)."""
     label = LABELS[content_type]
+    try:
+        _check(content_type, source, label)
+    except UnsupportedDocument:
+        raise
+    except Exception as exc:  # zipfile, struct and zlib raise many kinds of errors
+        raise UnsupportedDocument(f"{label} could not be read: {exc}") from exc
+    finally:
+        source.seek(0)
+
+
+def _check(content_type: str, source: BinaryIO, label: str) -> None:
     size = source.seek(0, 2)
     source.seek(0)
     head = source.read(_PDF_HEADER_WINDOW)
@@ -165,12 +176,9 @@ def _check_zip_layout(source: BinaryIO, size: int, label: str) -> None:
         cd_end, cd_size, cd_offset = _zip64_directory(source, size, label)
     if cd_offset + cd_size != cd_end:
         raise _polyglot(label, "data lies between the ZIP entries and their directory")
-    try:
-        source.seek(0)
-        with zipfile.ZipFile(source) as archive:
-            infos = sorted(archive.infolist(), key=lambda info: info.header_offset)
-    except zipfile.BadZipFile as exc:
-        raise UnsupportedDocument(f"{label} could not be read: {exc}") from exc
+    source.seek(0)
+    with zipfile.ZipFile(source) as archive:
+        infos = sorted(archive.infolist(), key=lambda info: info.header_offset)
     position = 0
     for info in infos:
         if info.header_offset != position:

@@ -86,8 +86,9 @@ class DocumentScan:
     extras: tuple[str, ...]
 
 
-def scan_file(path: str, content_type: str, limits: Limits = DEFAULT_LIMITS) -> DocumentScan:
+def scan_file(path: str, content_type: str, limits: Limits | None = None) -> DocumentScan:
     """Check a stored document for personal data in a child process (blocking)."""
+    limits = limits or DEFAULT_LIMITS
     answer = run_isolated(_scan, (path, content_type, limits.max_chars), limits)
     return DocumentScan(
         personal_data=answer["personal_data"],
@@ -98,10 +99,11 @@ def scan_file(path: str, content_type: str, limits: Limits = DEFAULT_LIMITS) -> 
 
 
 def check_upload(
-    source_path: str, cleaned_path: str, content_type: str, limits: Limits = DEFAULT_LIMITS
+    source_path: str, cleaned_path: str, content_type: str, limits: Limits | None = None
 ) -> bool:
     """Refuse an upload that does not open as `content_type` alone (`verify.check_file`);
     write a PDF without metadata or scripts to `cleaned_path`. True if it wrote one."""
+    limits = limits or DEFAULT_LIMITS
     cleaned: bool = run_isolated(_check_upload, (source_path, cleaned_path, content_type), limits)
     return cleaned
 

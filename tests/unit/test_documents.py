@@ -299,7 +299,9 @@ def xlsx_bytes(shared: list[str], rows: str) -> bytes:
         archive.writestr("_rels/.rels", relationships(("officeDocument", "xl/workbook.xml")))
         archive.writestr(
             "xl/_rels/workbook.xml.rels",
-            relationships(("sharedStrings", "sharedStrings.xml"), ("worksheet", "worksheets/a.xml")),
+            relationships(
+                ("sharedStrings", "sharedStrings.xml"), ("worksheet", "worksheets/a.xml")
+            ),
         )
         archive.writestr("xl/workbook.xml", f"<workbook {SHEET}/>")
         archive.writestr(

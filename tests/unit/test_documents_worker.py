@@ -50,7 +50,8 @@ def sleep() -> None:
 
 
 def hog_memory() -> int:
-    blocks = [bytearray(64 * 2**20) for _ in range(64)]  # 4 GiB
+    blocks = [bytearray(64 * 2**20) for _ in range(4)]  # fits
+    blocks.append(bytearray(4 * 2**30))  # does not
     return len(blocks)
 
 
@@ -93,8 +94,9 @@ def test_wall_clock_time_is_limited() -> None:
 
 
 def test_memory_is_limited() -> None:
+    limits = Limits(cpu_seconds=10, memory_bytes=512 * 2**20)
     with pytest.raises(LimitExceeded, match="more than 512 MB of memory"):
-        run_isolated(hog_memory, (), TIGHT)
+        run_isolated(hog_memory, (), limits)
 
 
 def test_output_is_limited() -> None:
@@ -110,20 +112,23 @@ def test_refusals_and_failures_come_back_as_unsupported_documents() -> None:
         run_isolated(crash, (), TIGHT)
 
 
-def slow_pdf() -> bytes:
-    """A small PDF whose one page draws a million text fragments: seconds of parsing."""
+def slow_pdf(pages: int = 8) -> bytes:
+    """A small PDF whose pages each draw twenty thousand text fragments (one shared
+    content stream, within pypdf's per-stream budget): about half a second of
+    CPU per page to extract, seconds in all, from under 100 KB."""
     pdf = FPDF()
     pdf.set_font("helvetica", size=12)
-    pdf.add_page()
-    pdf.text(20, 20, "Revisjonsrapport")
+    for _ in range(pages):
+        pdf.add_page()
+        pdf.text(20, 20, "Revisjonsrapport")
     writer = PdfWriter(clone_from=io.BytesIO(bytes(pdf.output())))
-    content = writer.pages[0].get_contents()
-    assert content is not None
-    body = b"BT /F1 12 Tf 20 20 Td " + b"(a) Tj 1 0 Td " * 1_000_000 + b"ET"
+    body = b"BT /F1 12 Tf 20 20 Td " + b"(a) Tj 1 0 Td " * 20_000 + b"ET"
     stream = StreamObject()
     stream._data = zlib.compress(body, 9)
     stream[NameObject("/Filter")] = NameObject("/FlateDecode")
-    writer.pages[0][NameObject("/Contents")] = writer._add_object(stream)
+    content = writer._add_object(stream)
+    for page in writer.pages:
+        page[NameObject("/Contents")] = content
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
