@@ -9,10 +9,8 @@ from graphql import ASTValidationRule
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
@@ -20,7 +18,9 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema.audit_reports import AuditReportMutations, AuditReportQueries
 from schema.contracts import ContractMutations, ContractQueries
+from schema.cost import Limits, QueryLimits, alias_rule, describe_list_sizes
 from schema.engagements import EngagementMutations, EngagementQueries
+from schema.entities import FederationSchema
 from schema.errors import ErrorCodes
 from schema.facilities import FacilityQueries
 from schema.input_guard import RejectUnstorableText
@@ -50,23 +50,30 @@ class Mutation(NetworkMutations, ContractMutations, AuditReportMutations, Engage
 
 def build_schema(settings: Settings) -> strawberry.federation.Schema:
     """Hardened for a public API from day one: limits, caches, no suggestions,
-    and no introspection in prod (the gateway reads `_service { sdl }`)."""
+    and no introspection in prod (the gateway reads `_service { sdl }`).
+
+    Validation rules are built here, once per schema: a rule class built per
+    request would make every request miss the validation cache."""
+    rules: tuple[type[ASTValidationRule], ...] = (alias_rule(settings.max_aliases),)
+    if not settings.is_dev:
+        rules += (NoSchemaIntrospectionCustomRule,)
+    limits = Limits.from_settings(settings)
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         ErrorCodes,
         RejectUnstorableText,
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=1024),
+        lambda: AddValidationRules(list(rules)),
         lambda: ValidationCache(maxsize=1024),
+        lambda: QueryLimits(limits),
     ]
-    if not settings.is_dev:
-        rules: list[type[ASTValidationRule]] = [NoSchemaIntrospectionCustomRule]
-        extensions.append(lambda: AddValidationRules(rules))
-    return strawberry.federation.Schema(
+    schema = FederationSchema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,
         federation_version="2.11",
         config=StrawberryConfig(disable_field_suggestions=True),
+        max_entities=settings.max_entities,
     )
+    describe_list_sizes(schema._schema, limits)
+    return schema

@@ -67,22 +67,20 @@ async def list_contracts(
     )
 
 
-async def contract_by_reference(
-    scope: Scope, contract_id: str, selected: frozenset[str]
-) -> Disclosed | None:
-    """A contract by id (federation's `_entities`): the same check, row filter,
-    disclosure and read log as the list."""
+async def contracts_by_reference(
+    scope: Scope, contract_ids: Sequence[str], selected: frozenset[str]
+) -> list[Disclosed]:
+    """The visible ones among `contract_ids` (federation's `_entities`, one
+    statement for all of them): the same check, row filter, disclosure and read
+    log as the list."""
     scope.require(Action.READ, Resource.CONTRACT)
     facts = await scope.facts()
-    row = await scope.session.scalar(
+    rows = await scope.session.scalars(
         select(models.Contract).where(
-            models.Contract.id == contract_id, row_filter(CONTRACT, facts, CONTRACT_COLUMNS)
+            models.Contract.id.in_(contract_ids), row_filter(CONTRACT, facts, CONTRACT_COLUMNS)
         )
     )
-    if row is None:
-        return None
-    found = disclose_contracts(scope, facts, [row], selected)
-    return found[0] if found else None
+    return disclose_contracts(scope, facts, list(rows), selected)
 
 
 async def create_contract(scope: Scope, new: NewContract, selected: frozenset[str]) -> Disclosed:

@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     max_aliases: int = 30
     max_tokens: int = 2000
     max_page_size: int = 200
+    # Most an operation may cost before it runs (schema/cost.py: roughly the
+    # objects its response could hold, lists counted at their page or maximum).
+    max_query_cost: int = 30_000
+    # Most representations one `_entities` call resolves (a full page of references).
+    max_entities: int = 200
     # Longest list any argument or input field takes (facilityIds, representations, ...).
     max_list_length: int = 1000
     # Largest request body read (JSON); a multipart upload may add max_upload_bytes.

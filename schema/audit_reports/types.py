@@ -137,10 +137,14 @@ class AuditReport:
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> AuditReport | None:
         """`_entities` is a second way in: the same row filter, disclosure and read log."""
-        reports = await audit_reports.get_reports(
-            info.context.scope, [str(id)], selected_names(info)
-        )
-        return cls.from_disclosed(reports[0]) if reports else None
+        return (await cls.resolve_references(info, [str(id)]))[0]
+
+    @classmethod
+    async def resolve_references(cls, info: Info, ids: list[str]) -> list[Self | None]:
+        """Every `_entities` reference to a report at once (schema/entities.py)."""
+        reports = await audit_reports.get_reports(info.context.scope, ids, selected_names(info))
+        by_id = {str(report["id"]): cls.from_disclosed(report) for report in reports}
+        return [by_id.get(report_id) for report_id in ids]
 
     @strawberry.field
     async def network(self, info: Info) -> Network | None:

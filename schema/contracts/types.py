@@ -42,10 +42,16 @@ class Contract:
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
         """`_entities` is a second way in: same check, row filter and read log."""
-        found = await contracts.contract_by_reference(
-            info.context.scope, str(id), selected_names(info)
+        return (await cls.resolve_references(info, [str(id)]))[0]
+
+    @classmethod
+    async def resolve_references(cls, info: Info, ids: list[str]) -> list[Self | None]:
+        """Every `_entities` reference to a contract at once (schema/entities.py)."""
+        found = await contracts.contracts_by_reference(
+            info.context.scope, ids, selected_names(info)
         )
-        return cls.from_disclosed(found) if found else None
+        by_id = {str(contract["id"]): cls.from_disclosed(contract) for contract in found}
+        return [by_id.get(contract_id) for contract_id in ids]
 
     @strawberry.field
     async def buyer(self, info: Info) -> Organization:

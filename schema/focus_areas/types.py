@@ -1,7 +1,8 @@
 """The `FocusArea` entity.
 
-Reached from `AuditReport.focusArea`; its `reports` are those the viewer may see,
-through the same row filter and disclosure as every other report list.
+Reached from `AuditReport.focusArea` or by reference (`_entities`); its `reports`
+are those the viewer may see, a page at a time, through the same row filter and
+disclosure as every other report list.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from schema.context import Info, selected_names
 from schema.fields import field
 from schema.networks import Network, load_network
 from schema.organizations import Organization, load_organization
-from services import audit_reports, focus_areas
+from schema.pagination import DEFAULT_PAGE_SIZE, Connection, connection
+from services import focus_areas
 from services.focus_areas import FocusAreaView
 
 if TYPE_CHECKING:
@@ -47,6 +49,12 @@ class FocusArea:
         )
 
     @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
+        """`_entities`: the network's read check; batched with every other reference."""
+        view = await focus_areas.focus_area_by_reference(info.context.scope, str(id))
+        return cls.from_view(view) if view else None
+
+    @classmethod
     async def load(cls, info: Info, focus_area_id: str) -> Self | None:
         """The focus area a visible record refers to (None for an unknown id), batched."""
         view = await focus_areas.find_focus_area(info.context.scope, focus_area_id)
@@ -62,13 +70,20 @@ class FocusArea:
             return None
         return await load_organization(info, self.responsible_body_id)
 
-    @field(description="The focus area's reports that the caller may see.")
+    @field(
+        description="The focus area's reports that the caller may see, oldest first, "
+        "a page at a time: first is 50 by default and at most the largest page (200)."
+    )
     async def reports(
-        self, info: Info
-    ) -> list[Annotated[AuditReport, strawberry.lazy("schema.audit_reports")]]:
+        self, info: Info, first: int | None = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[Annotated[AuditReport, strawberry.lazy("schema.audit_reports")]]:
         from schema.audit_reports import AuditReport
 
-        reports = await audit_reports.reports_of_focus_area(
-            info.context.scope, str(self.id), selected_names(info)
+        page = await focus_areas.reports_page(
+            info.context.scope,
+            str(self.id),
+            first=first,
+            after=after,
+            selected=selected_names(info),
         )
-        return [AuditReport.from_disclosed(report) for report in reports]
+        return connection(page, AuditReport.from_disclosed)

@@ -415,13 +415,13 @@ def test_focus_area_lists_only_the_reports_the_viewer_may_see(
     draft = create_inspection(client, w, focusAreaId=area_id, title="Draft in the area")
     query = """query($id: ID!) { auditReport(id: $id) { focusArea {
         title productCategory responsibleBody { name } network { id }
-        reports { id summary commercialNotes } } } }"""
+        reports { edges { node { id summary commercialNotes } } } } } }"""
     seen = gql(client, query, w.tokens["bergen"], {"id": shared})["data"]["auditReport"]
     area_view = seen["focusArea"]
     assert area_view["title"] == "Surgical gloves 2026"
     assert area_view["responsibleBody"] == {"name": "Bergen kommune"}
     assert area_view["network"] == {"id": w.network}
-    assert area_view["reports"] == [
+    assert [edge["node"] for edge in area_view["reports"]["edges"]] == [
         {
             "id": shared,
             "summary": "Recruitment fees found among migrant workers.",
@@ -429,7 +429,8 @@ def test_focus_area_lists_only_the_reports_the_viewer_may_see(
         }
     ]
     party = gql(client, query, w.tokens["oslo"], {"id": shared})["data"]["auditReport"]
-    assert [r["id"] for r in party["focusArea"]["reports"]] == [shared, draft]
+    edges = party["focusArea"]["reports"]["edges"]
+    assert [edge["node"]["id"] for edge in edges] == [shared, draft]
 
 
 def test_a_listed_body_that_has_not_signed_cannot_share_with_the_network(

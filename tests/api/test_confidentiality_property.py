@@ -921,7 +921,10 @@ def check_renditions(client: TestClient, built: Built, renditions: dict[str, str
 def test_every_viewer_sees_exactly_what_its_relation_allows(spec: WorldSpec) -> None:
     with tempfile.TemporaryDirectory() as directory:
         app_settings = Settings(
-            data_dir=Path(directory) / "data", max_aliases=1000, max_tokens=100_000
+            data_dir=Path(directory) / "data",
+            max_aliases=1000,
+            max_tokens=100_000,
+            max_query_cost=10_000_000,  # one batch reads every report of the world
         )
         engine = db.make_engine(app_settings.resolved_database_url)
         try:

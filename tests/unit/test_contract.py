@@ -43,6 +43,16 @@ NOT_YET = {
     "Mutation.awardMiniCompetition",
     "Mutation.createFocusArea",
     "Mutation.assignFocusArea",
+    # Added to the contract since: corrective-action follow-up, self-report
+    # polling and access, bid scoring, mini-competition and call-off changes.
+    "Query.selfReportChanges",
+    "Mutation.respondToCorrectiveAction",
+    "Mutation.verifyCorrectiveAction",
+    "Mutation.revokeSelfReportAccess",
+    "Mutation.scoreBid",
+    "Mutation.cancelMiniCompetition",
+    "Mutation.cloneMiniCompetition",
+    "Mutation.declineCallOff",
 }
 NOT_YET_TYPES = {
     "SelfReport",
@@ -60,6 +70,7 @@ NOT_YET_TYPES = {
     "MiniCompetitionInput",
     "FocusAreaInput",
     "FacilityInput",
+    "CriterionScoreInput",
 }
 
 
