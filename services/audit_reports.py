@@ -249,11 +249,3 @@ async def get_report(scope: Scope, report_id: str, selected: frozenset[str]) -> 
     if not reports:
         raise NotFound(f"no audit report with id {report_id} that you may see")
     return reports[0]
-
-
-async def reports_of_focus_area(
-    scope: Scope, focus_area_id: str, selected: frozenset[str]
-) -> list[Disclosed]:
-    """A focus area's reports that the viewer may see (one statement per level)."""
-    rows = await scope.loaders.reports.visible_by_focus_area.load(focus_area_id)
-    return await present(scope, rows, selected)

@@ -10,14 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from authz.disclosure import row_filter
-from authz.records import AUDIT_REPORT
-from authz.sql import model_columns
-from authz.viewer import ViewerFacts
 from storage import models
 
 ModelT = TypeVar("ModelT", bound=models.Base)
-REPORT_COLUMNS = model_columns(models.AuditReport)
 
 
 def by_id(
@@ -52,11 +47,8 @@ def grouped(
 class Loaders:
     """Built fresh for every request so no data leaks between callers."""
 
-    def __init__(
-        self, session: AsyncSession, viewer_facts: Callable[[], Awaitable[ViewerFacts]]
-    ) -> None:
+    def __init__(self, session: AsyncSession) -> None:
         self._session = session
-        self._viewer_facts = viewer_facts
         self.forget()
 
     def forget(self) -> None:
@@ -83,18 +75,13 @@ class Loaders:
                 (models.NetworkSupplier.rank,),
             )
         )
-        self.reports = ReportLoaders(session, self._viewer_facts)
+        self.reports = ReportLoaders(session)
 
 
 class ReportLoaders:
     """Relations of audit reports; one statement per relation per request level."""
 
-    def __init__(
-        self, session: AsyncSession, viewer_facts: Callable[[], Awaitable[ViewerFacts]]
-    ) -> None:
-        self.visible_by_focus_area = DataLoader(
-            load_fn=visible_reports_by_focus_area(session, viewer_facts)
-        )
+    def __init__(self, session: AsyncSession) -> None:
         self.findings = DataLoader(
             load_fn=grouped(
                 session,
@@ -112,27 +99,6 @@ class ReportLoaders:
             )
         )
         self.facilities = DataLoader(load_fn=facilities_by_report(session))
-
-
-def visible_reports_by_focus_area(
-    session: AsyncSession, viewer_facts: Callable[[], Awaitable[ViewerFacts]]
-) -> Callable[[list[str]], Awaitable[list[list[models.AuditReport]]]]:
-    """The reports of each focus area that the viewer may see (row filter in SQL)."""
-
-    async def load(focus_area_ids: list[str]) -> list[list[models.AuditReport]]:
-        report = models.AuditReport
-        stmt = (
-            select(report)
-            .where(report.focus_area_id.in_(focus_area_ids))
-            .where(row_filter(AUDIT_REPORT, await viewer_facts(), REPORT_COLUMNS))
-            .order_by(report.id)
-        )
-        groups: dict[str, list[models.AuditReport]] = defaultdict(list)
-        for row in (await session.execute(stmt)).scalars():
-            groups[str(row.focus_area_id)].append(row)
-        return [groups.get(key, []) for key in focus_area_ids]
-
-    return load
 
 
 def facilities_by_report(

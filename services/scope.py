@@ -34,7 +34,7 @@ class Scope:
 
     def __post_init__(self) -> None:
         self.reads = ReadLog(self.principal)
-        self.loaders = Loaders(self.session, self.facts)
+        self.loaders = Loaders(self.session)
 
     def viewer(self) -> Principal:
         """The signed-in principal; anonymous callers get UNAUTHENTICATED."""
