@@ -13,6 +13,7 @@ from rich.table import Table
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from api.cli_ops import ops_app
 from api.tokens import AuthenticationError, mint_dev_token
 from authz.enforcer import Authorizer
 from domain.enums import OrganizationKind, Role
@@ -33,6 +34,7 @@ user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
+app.add_typer(ops_app)  # objects sweep, backup, restore (api/cli_ops.py)
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)

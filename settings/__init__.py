@@ -72,6 +72,13 @@ class Settings(BaseSettings):
     audit_key: str = Field(default="", repr=False)
     audit_key_path: Path | None = None
 
+    # `kjede objects sweep` keeps unreferenced objects younger than this, so an
+    # upload whose row is not committed yet is never taken for an orphan.
+    object_sweep_grace_seconds: int = 24 * 3600
+    # Directory of pg_dump / pg_restore for `kjede backup` / `restore` on PostgreSQL
+    # (empty: found on PATH); they must be at least the server's major version.
+    postgres_bin_dir: Path | None = None
+
     # Shared secrets: `_service { sdl }` answers only a request carrying
     # X-Kjede-Gateway-Secret, /metrics only `Authorization: Bearer <metrics secret>`.
     # Unset, both are open in dev and closed in prod.

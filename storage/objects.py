@@ -35,6 +35,7 @@ __all__ = [
     "CHUNK_SIZE",
     "ChecksumMismatch",
     "LocalObjectStore",
+    "ObjectInfo",
     "ObjectNotFound",
     "ObjectStore",
     "ObjectTooLarge",
@@ -62,6 +63,20 @@ class StoredObject:
     sha256: str
     size: int
     content_type: str
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """What a store's listing tells about an object, without reading it: its size and
+    when it was last written (aware UTC; an identical re-upload refreshes it)."""
+
+    key: str
+    size: int
+    modified: datetime.datetime
+
+    @property
+    def sha256(self) -> str:
+        return self.key.rpartition("/")[2]
 
 
 class ChecksumMismatch(Exception):
@@ -101,6 +116,15 @@ class ObjectStore(Protocol):
 
     def delete(self, key: str) -> None:
         """Remove the object; deleting a missing key is not an error."""
+        ...
+
+    def info(self, key: str) -> ObjectInfo:
+        """Size and last-modified time of one object; ObjectNotFound when absent."""
+        ...
+
+    def scan(self, tenant_id: str | None = None) -> Iterator[ObjectInfo]:
+        """Every object of every tenant (or of one), from the listing alone: no content
+        type, no read. Only well-formed keys; upload spools and sidecars are skipped."""
         ...
 
     def presigned_get_url(
@@ -279,6 +303,37 @@ class LocalObjectStore:
         path.unlink(missing_ok=True)
         self._meta_path(path).unlink(missing_ok=True)
 
+    def info(self, key: str) -> ObjectInfo:
+        try:
+            status = self._path(key).stat()
+        except FileNotFoundError:
+            raise ObjectNotFound(key) from None
+        return ObjectInfo(key, status.st_size, _from_timestamp(status.st_mtime))
+
+    def scan(self, tenant_id: str | None = None) -> Iterator[ObjectInfo]:
+        if tenant_id is not None:
+            tenants = [validate_tenant_id(tenant_id)]
+        else:
+            try:
+                tenants = sorted(
+                    entry.name
+                    for entry in os.scandir(self.root)
+                    if entry.is_dir() and _TENANT_RE.fullmatch(entry.name)
+                )
+            except FileNotFoundError:
+                return
+        for tenant in tenants:
+            try:
+                names = sorted(entry.name for entry in os.scandir(self.root / tenant))
+            except FileNotFoundError:
+                continue
+            for name in names:
+                if _SHA256_RE.fullmatch(name):
+                    try:
+                        yield self.info(object_key(tenant, name))
+                    except ObjectNotFound:
+                        continue  # deleted while listing
+
     def presigned_get_url(
         self, key: str, expires: datetime.timedelta, filename: str | None = None
     ) -> str | None:
@@ -400,6 +455,28 @@ class S3ObjectStore:
         parse_object_key(key)
         self._client.remove_object(self.bucket, key)
 
+    def info(self, key: str) -> ObjectInfo:
+        parse_object_key(key)
+        try:
+            stat = self._client.stat_object(self.bucket, key)
+        except S3Error as exc:
+            raise _not_found(exc, key) from exc
+        return ObjectInfo(key, stat.size or 0, _utc(stat.last_modified))
+
+    def scan(self, tenant_id: str | None = None) -> Iterator[ObjectInfo]:
+        prefix = None if tenant_id is None else f"{validate_tenant_id(tenant_id)}/"
+        try:
+            for item in self._client.list_objects(self.bucket, prefix=prefix, recursive=True):
+                name = item.object_name or ""
+                try:
+                    parse_object_key(name)
+                except ValueError:
+                    continue
+                yield ObjectInfo(name, item.size or 0, _utc(item.last_modified))
+        except S3Error as exc:
+            if exc.code != "NoSuchBucket":
+                raise
+
     def presigned_get_url(
         self, key: str, expires: datetime.timedelta, filename: str | None = None
     ) -> str | None:
@@ -415,6 +492,17 @@ class S3ObjectStore:
         """Reach the server with our credentials; creating a missing bucket here lets a
         fresh deployment become ready without waiting for a first upload."""
         self.ensure_bucket()
+
+
+def _from_timestamp(timestamp: float) -> datetime.datetime:
+    return datetime.datetime.fromtimestamp(timestamp, datetime.UTC)
+
+
+def _utc(moment: datetime.datetime | None) -> datetime.datetime:
+    """S3 listings give aware datetimes; a server that gives none counts as written now."""
+    if moment is None:
+        return datetime.datetime.now(datetime.UTC)
+    return moment.replace(tzinfo=datetime.UTC) if moment.tzinfo is None else moment
 
 
 def _not_found(exc: S3Error, key: str) -> Exception:
