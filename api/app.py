@@ -23,12 +23,20 @@ from api.auth import authenticate
 from api.metrics import Metrics, MetricsMiddleware
 from api.tokens import AuthenticationError, TokenVerifier
 from authz.enforcer import Authorizer
+from authz.principal import Principal
+from domain.errors import DomainError
 from schema.app_schema import build_schema
 from schema.context import Context
+from services import idempotency
 from services.scope import Scope
 from settings import Settings
 from storage import audit_keys, audit_log, signed_urls
-from storage.db import make_async_engine, make_async_session_factory, make_engine
+from storage.db import (
+    make_async_engine,
+    make_async_session_factory,
+    make_engine,
+    write_transaction,
+)
 from storage.models import Document
 from storage.objects import ObjectStore, content_disposition, object_store_from_settings
 
@@ -114,15 +122,50 @@ class GraphQLEndpoint:
                 base_url=str(request.base_url).rstrip("/"),
             )
             context = Context(request=request, scope=scope)
+            refused = await claim_idempotency_key(request, session, services.settings, principal)
+            if refused is not None:
+                return refused
             try:
                 response = await self.view.run(request, context=context)
             except HTTPException as exc:  # e.g. GET /graphql when GraphiQL is off
                 return PlainTextResponse(exc.reason, status_code=exc.status_code)
             if scope.reads.events:
                 # Sensitive data leaves only once its reads are on the audit log.
-                await audit_log.append(session, scope.reads.events)
-                await session.commit()
+                async with write_transaction(session):
+                    await audit_log.append(session, scope.reads.events)
+                    await session.commit()
+            claim = getattr(request.state, "idempotency", None)
+            if isinstance(claim, idempotency.Claim) and isinstance(response.body, bytes):
+                await idempotency.record(session, claim, response.status_code, response.body)
             return response
+
+
+async def claim_idempotency_key(
+    request: Request, session: AsyncSession, settings: Settings, principal: Principal | None
+) -> Response | None:
+    """`Idempotency-Key` (services.idempotency): a retry of a stored request gets its
+    response back (returned here); a new key is left on `request.state` for the
+    mutation to write with its effects; a key reused with another body is CONFLICT."""
+    key = request.headers.get(idempotency.HEADER)
+    if key is None or principal is None or request.method != "POST":
+        return None
+    body = await request.body()
+    hashed = idempotency.request_hash(
+        request.method, request.url.path, request.headers.get("content-type"), body
+    )
+    try:
+        found = await idempotency.look_up(session, settings, principal.user_id, key, hashed)
+    except DomainError as exc:
+        return graphql_error(409 if exc.code == "CONFLICT" else 400, exc.code, str(exc))
+    if isinstance(found, idempotency.Replay):
+        return Response(
+            found.body,
+            status_code=found.status_code,
+            media_type="application/json",
+            headers={"Idempotent-Replayed": "true"},
+        )
+    request.state.idempotency = found
+    return None
 
 
 def download(services: Services) -> Route:

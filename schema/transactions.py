@@ -1,5 +1,10 @@
 """Mutations are all or nothing: a mutation that fails leaves no partial writes
-behind for a later mutation of the same operation (or the endpoint) to commit."""
+behind for a later mutation of the same operation (or the endpoint) to commit.
+
+Each mutation runs as one write (`services.writes.mutation`): on SQLite its
+transaction takes the write lock at BEGIN, so two read-check-writes cannot
+interleave; a clash with a concurrent write is a CONFLICT. A request sent with
+`Idempotency-Key` has its key written inside the same transaction."""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from typing import Any
 import strawberry
 from strawberry.extensions import FieldExtension
 from strawberry.types import Info
+
+from services import idempotency, writes
 
 
 class Transactional(FieldExtension):
@@ -20,11 +27,13 @@ class Transactional(FieldExtension):
     async def resolve_async(
         self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
     ) -> Any:
-        try:
+        scope = info.context.scope
+        request = info.context.request
+        claim = getattr(request.state, "idempotency", None) if request is not None else None
+        async with writes.mutation(scope):
+            if isinstance(claim, idempotency.Claim):
+                await idempotency.reserve(scope, claim)
             return await next_(source, info, **kwargs)
-        except BaseException:
-            await info.context.scope.rollback()
-            raise
 
 
 def transactional_mutation(description: str) -> Any:

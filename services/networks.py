@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from authz.policies import Action, Resource
 from authz.principal import Principal
@@ -217,6 +218,11 @@ async def _network_to_change(scope: Scope, network_id: str, action: Action) -> m
     scope.require(Action.READ, Resource.NETWORK)  # anonymous: no existence leak
     network = await _network_row(scope, network_id)
     scope.require(action, Resource.NETWORK, network.lead_id)
+    # Changes to one network's members and ranks queue here (PostgreSQL row lock;
+    # SQLite holds the write lock already), so each sees the last one's result.
+    await scope.session.execute(
+        select(models.Network.id).where(models.Network.id == network.id).with_for_update()
+    )
     return network
 
 
@@ -248,7 +254,14 @@ async def _add_participant(
         participant = models.NetworkParticipant(
             network_id=network_id, organization_id=organization_id
         )
-        scope.session.add(participant)
+        try:
+            async with scope.session.begin_nested():
+                scope.session.add(participant)
+        except IntegrityError:
+            # A concurrent request listed it first (it committed while we looked).
+            participant = await _find_participant(scope, network_id, organization_id)
+            if participant is None:
+                raise
     if signed_by is not None and participant.signed_at is None:
         participant.signed_by_user_id = signed_by.user_id
         participant.signed_at = models.utcnow()

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from authz.disclosure import Disclosed, disclose, row_filter, row_values
 from authz.policies import Action, Resource
@@ -94,7 +94,9 @@ async def visible_row(
         models.AuditReport.id == report_id,
         row_filter(AUDIT_REPORT, await scope.facts(), REPORT_COLUMNS),
     )
-    row = await scope.session.scalar(stmt.with_for_update() if for_update else stmt)
+    if for_update:  # and read afresh, not from the session's identity map
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    row = await scope.session.scalar(stmt)
     if row is None:
         raise NotFound(f"no audit report with id {report_id} that you may see")
     return row
@@ -209,7 +211,12 @@ async def add_finding(
     row = await party_row(scope, report_id, Action.CREATE, Resource.FINDING)
     rules.require_editable(row.status)
     session = scope.session
-    position = len(await scope.loaders.reports.findings.load(row.id))
+    # The next number, read under the report's row lock (PostgreSQL) or the write
+    # lock (SQLite); ux_findings_report_position catches anything that slips by.
+    last = await session.scalar(
+        select(func.max(models.Finding.position)).where(models.Finding.report_id == row.id)
+    )
+    position = 0 if last is None else last + 1
     finding = models.Finding(
         report_id=row.id,
         position=position,

@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     # S3 presigned URLs cannot be revoked: keep this short.
     download_url_ttl_seconds: int = 300
 
+    # A mutation retried with the same `Idempotency-Key` within this time gets the
+    # first response back; after it, the key may be used afresh.
+    idempotency_key_ttl_seconds: int = 24 * 3600
+
     # Secret for signed local download URLs (created under data_dir when empty).
     url_signing_secret: str = Field(default="", repr=False)
 

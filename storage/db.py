@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +12,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -96,8 +97,47 @@ def make_async_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if aurl.startswith("sqlite"):
         engine = create_async_engine(aurl, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_own_transactions)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(aurl, pool_pre_ping=True, **kwargs)
+
+
+WRITE_FLAG = "kjede.write"
+"""`Connection.info` key: while set, SQLite transactions begin IMMEDIATE."""
+
+
+def _sqlite_own_transactions(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite/aiosqlite BEGIN only before DML, so a mutation's SELECTs would run
+    # outside its transaction; we emit every BEGIN ourselves (`_sqlite_begin`).
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """Reads BEGIN (deferred, a WAL snapshot); writes BEGIN IMMEDIATE, taking the
+    write lock first, so a read-check-write cannot interleave with another writer."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.info.get(WRITE_FLAG) else "BEGIN")
+
+
+@asynccontextmanager
+async def write_transaction(session: AsyncSession) -> AsyncIterator[None]:
+    """Run a write: the session's current (read) transaction is committed and
+    every transaction begun inside takes the write lock at BEGIN (SQLite;
+    PostgreSQL relies on row locks and constraints). The session must be bound
+    to one connection (the API binds one per request); otherwise the
+    transactions begin as usual."""
+    if session.in_transaction():
+        await session.commit()
+    bind = session.bind
+    info = bind.info if isinstance(bind, AsyncConnection) else None
+    if info is None or info.get(WRITE_FLAG):
+        yield  # not bound to one connection, or already inside a write
+        return
+    info[WRITE_FLAG] = True
+    try:
+        yield
+    finally:
+        info.pop(WRITE_FLAG, None)
 
 
 class SerialSession(AsyncSession):

@@ -462,3 +462,23 @@ class AuditorEngagement(Base):
 
 
 Index("ix_auditor_engagements_pair", AuditorEngagement.body_id, AuditorEngagement.auditor_id)
+
+
+# A report's findings are numbered 0, 1, 2 … once each: `add_finding` takes the
+# next number inside the write transaction, and this index catches any clash.
+Index("ux_findings_report_position", Finding.report_id, Finding.position, unique=True)
+
+
+class IdempotencyKey(Base):
+    """A mutation request sent with `Idempotency-Key`: the key (per user), a hash of
+    the request, and the response once it is known. The row is written in the same
+    transaction as the mutation's effects; the response is stored right after."""
+
+    __tablename__ = "idempotency_keys"
+
+    user_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
