@@ -192,9 +192,9 @@ def requires_review(content_type: str, text: str) -> str | None:
 
 
 def extract_text(content_type: str, source: BinaryIO, *, max_chars: int = 5_000_000) -> str:
-    """The text a reader sees of a document of a `SCANNABLE_TYPES` type: the pages
-    of a PDF, the body of a DOCX, the cells of an XLSX (no metadata, no parts
-    beyond those; `extract_places` reads everything).
+    """The text a reader sees in a document of a `SCANNABLE_TYPES` type: the pages
+    of a PDF, the runs of text of every part of a DOCX, the cells and strings of
+    an XLSX; no metadata, attributes or names (`extract_places` reads those too).
 
     Runs of a paragraph (or cells of a row) are joined so that an e-mail address
     or phone number split across formatting runs is seen whole. A document that
