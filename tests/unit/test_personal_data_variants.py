@@ -163,6 +163,7 @@ CAUGHT: list[tuple[str, str, str, str, PersonalDataKind]] = [
     ("e-mail all full-width", "E-post ", fullwidth("kari@firma.no"), "", "EMAIL"),
     ("e-mail zero-width in name", "E-post ", f"kari.nord{ZWSP}mann@firma.no", ".", "EMAIL"),
     ("e-mail soft hyphen in domain", "E-post ", f"kari@fir{SHY}ma.no", ".", "EMAIL"),
+    ("e-mail in single quotes", "Skriv til '", "kari.nordmann@example.no", "'.", "EMAIL"),
     ("e-mail word joiner at the at", "E-post ", f"kari{WJ}@{WJ}firma.no", ".", "EMAIL"),
     ("e-mail broken after the at", "E-post: ", "kari.nordmann@\nexample.no", ".", "EMAIL"),
     ("e-mail broken before the at", "E-post: ", "kari.nordmann\n@example.no", ".", "EMAIL"),
