@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import anyio.to_thread
@@ -22,6 +23,7 @@ from strawberry.asgi import GraphQL
 from api.auth import authenticate
 from api.metrics import Metrics, MetricsMiddleware
 from api.tokens import AuthenticationError, TokenVerifier
+from api.unavailable import exception_handlers
 from authz.enforcer import Authorizer
 from authz.principal import Principal
 from domain.errors import DomainError
@@ -32,6 +34,8 @@ from services.scope import Scope
 from settings import Settings
 from storage import audit_keys, audit_log, signed_urls
 from storage.db import (
+    Timeouts,
+    bounded_connection,
     make_async_engine,
     make_async_session_factory,
     make_engine,
@@ -58,12 +62,13 @@ class Services:
     def from_settings(cls, settings: Settings) -> Services:
         audit_keys.install(settings)  # audit_log.append finds it by the database
         engine = make_engine(settings.resolved_database_url)
-        async_engine = make_async_engine(settings.resolved_database_url)
+        timeouts = Timeouts.from_settings(settings)
+        async_engine = make_async_engine(settings.resolved_database_url, timeouts)
         return cls(
             settings=settings,
             engine=engine,
             async_engine=async_engine,
-            sessions=make_async_session_factory(async_engine),
+            sessions=make_async_session_factory(async_engine, timeouts),
             authorizer=Authorizer(engine),
             objects=object_store_from_settings(settings),
             verifier=TokenVerifier(settings),
@@ -103,7 +108,9 @@ class GraphQLEndpoint:
         # concurrently, and a session that had to check a connection out again
         # (after a commit, or on its first query) would race with itself.
         async with (
-            services.async_engine.connect() as connection,
+            bounded_connection(
+                services.async_engine, Timeouts.from_settings(services.settings)
+            ) as connection,
             services.sessions(bind=connection) as session,
         ):
             try:
@@ -204,21 +211,37 @@ async def healthz(_: Request) -> Response:
 
 
 def readyz(services: Services) -> Route:
+    """Each check runs under its own deadline (`readyz_timeout_seconds`), the checks
+    side by side, so /readyz answers in time whatever its dependencies do."""
+    deadline = services.settings.readyz_timeout_seconds
+
+    async def database() -> None:
+        async with services.async_engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def object_store() -> None:
+        # A thread cannot be cancelled: on timeout it is left to finish alone.
+        await anyio.to_thread.run_sync(services.objects.check, abandon_on_cancel=True)
+
+    async def check(probe: Callable[[], Awaitable[None]]) -> str:
+        try:
+            await asyncio.wait_for(probe(), deadline)
+        except TimeoutError:
+            return f"failed: no answer within {deadline:g} s"
+        except Exception as exc:
+            return f"failed: {type(exc).__name__}"
+        return "ok"
+
     async def endpoint(_: Request) -> Response:
-        checks: dict[str, str] = {}
-        try:
-            async with services.async_engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-            checks["database"] = "ok"
-        except Exception as exc:
-            checks["database"] = f"failed: {type(exc).__name__}"
-        try:
-            await anyio.to_thread.run_sync(services.objects.check)
-            checks["objectStore"] = "ok"
-        except Exception as exc:
-            checks["objectStore"] = f"failed: {type(exc).__name__}"
+        database_check, store_check = await asyncio.gather(check(database), check(object_store))
+        checks = {"database": database_check, "objectStore": store_check}
         ready = all(value == "ok" for value in checks.values())
-        return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
+        failed = [name for name, value in checks.items() if value != "ok"]
+        return JSONResponse(
+            {"ready": ready, **checks, **({"failed": failed} if failed else {})},
+            status_code=200 if ready else 503,
+            headers=None if ready else {"Cache-Control": "no-store"},
+        )
 
     return Route("/readyz", endpoint)
 
@@ -247,6 +270,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             Route("/metrics", metrics.endpoint),
         ],
         middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
+        exception_handlers=exception_handlers(),
         lifespan=lifespan,
     )
     app.state.services = services

@@ -24,6 +24,16 @@ class Settings(BaseSettings):
 
     # Database: empty means an SQLite file under data_dir.
     database_url: str = ""
+    # Database timeouts: opening a connection (and the liveness ping on checkout),
+    # one statement (PostgreSQL `statement_timeout`, and the client's own deadline
+    # on each call, a little longer), waiting for a pooled connection; the pool's
+    # size and overflow (PostgreSQL); SQLite's wait on a locked database.
+    db_connect_timeout_seconds: float = 3.0
+    db_statement_timeout_seconds: float = 30.0
+    db_pool_timeout_seconds: float = 3.0
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    sqlite_busy_timeout_ms: int = 5000
 
     # Object store: empty means a local directory under data_dir; otherwise an
     # S3 endpoint such as "http://127.0.0.1:9000" (MinIO, SeaweedFS, any S3).
@@ -32,6 +42,17 @@ class Settings(BaseSettings):
     object_store_secret_key: str = ""
     object_store_bucket: str = "kjede"
     object_store_region: str = "us-east-1"
+    # S3 timeouts: connect, read (between bytes), and retries of a failed call
+    # (connection errors and 5xx), with exponential backoff from this factor.
+    object_store_connect_timeout_seconds: float = 3.0
+    object_store_read_timeout_seconds: float = 15.0
+    object_store_retries: int = 2
+    object_store_retry_backoff_seconds: float = 0.2
+
+    # While a dependency is down: /readyz's deadline per check, and the
+    # Retry-After of a 503 UNAVAILABLE answer.
+    readyz_timeout_seconds: float = 2.0
+    unavailable_retry_after_seconds: int = 5
 
     # Tokens: OIDC issuer + JWKS in prod; a local signing key (created on first
     # use under data_dir) in dev.

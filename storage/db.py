@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
@@ -21,6 +23,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -37,11 +42,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_timeout_ms: int = 5000) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.close()
 
 
@@ -91,16 +96,94 @@ def async_url(url: str) -> str:
     return url
 
 
-def make_async_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """The engine the API serves requests with (SQLite pragmas as in `make_engine`)."""
+@dataclass(frozen=True)
+class Timeouts:
+    """How long the API waits on its database (settings `db_*`, `sqlite_busy_timeout_ms`)."""
+
+    connect_seconds: float = 3.0
+    statement_seconds: float = 30.0
+    pool_seconds: float = 3.0
+    pool_size: int = 10
+    max_overflow: int = 10
+    sqlite_busy_timeout_ms: int = 5000
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Timeouts:
+        return cls(
+            connect_seconds=settings.db_connect_timeout_seconds,
+            statement_seconds=settings.db_statement_timeout_seconds,
+            pool_seconds=settings.db_pool_timeout_seconds,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        )
+
+    @property
+    def call_deadline(self) -> float:
+        """The client's own deadline on one database call: the server's statement
+        timeout plus the time to hear about it (a frozen server never answers)."""
+        return self.statement_seconds + self.connect_seconds
+
+
+def make_async_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any) -> AsyncEngine:
+    """The engine the API serves requests with (SQLite pragmas as in `make_engine`).
+
+    PostgreSQL: psycopg `connect_timeout`, the server's `statement_timeout`, and a
+    bounded pool (size, overflow, `pool_timeout`) from `timeouts`."""
+    timeouts = timeouts or Timeouts()
     aurl = async_url(url)
     if aurl.startswith("sqlite"):
         engine = create_async_engine(aurl, **kwargs)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        pragmas = functools.partial(
+            _sqlite_pragmas, busy_timeout_ms=timeouts.sqlite_busy_timeout_ms
+        )
+        event.listen(engine.sync_engine, "connect", pragmas)
         event.listen(engine.sync_engine, "connect", _sqlite_own_transactions)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    return create_async_engine(aurl, pool_pre_ping=True, **kwargs)
+    connect_args: dict[str, Any] = {
+        # libpq takes whole seconds (at least 2 are honoured).
+        "connect_timeout": max(1, round(timeouts.connect_seconds)),
+        "options": f"-c statement_timeout={max(1, int(timeouts.statement_seconds * 1000))}",
+    }
+    connect_args.update(kwargs.pop("connect_args", {}))
+    options: dict[str, Any] = {
+        "pool_pre_ping": True,
+        "pool_size": timeouts.pool_size,
+        "max_overflow": timeouts.max_overflow,
+        "pool_timeout": timeouts.pool_seconds,
+        "connect_args": connect_args,
+    }
+    options.update(kwargs)
+    return create_async_engine(aurl, **options)
+
+
+@asynccontextmanager
+async def bounded_connection(
+    engine: AsyncEngine, timeouts: Timeouts | None = None
+) -> AsyncIterator[AsyncConnection]:
+    """`engine.connect()` whose checkout (pool wait, connect, liveness ping) ends in
+    `TimeoutError` after the connect and pool timeouts, even when the server is
+    frozen and the ping would wait forever."""
+    timeouts = timeouts or Timeouts()
+    connection = engine.connect()
+    checkout = asyncio.ensure_future(connection.start())
+    done, _ = await asyncio.wait(
+        {checkout}, timeout=timeouts.connect_seconds + timeouts.pool_seconds
+    )
+    if not done:
+        # Cancelled, psycopg waits up to 10 s more for a frozen server to hear the
+        # cancel; the caller is not kept waiting for that: the checkout is left to
+        # end (and its connection to be invalidated) on its own.
+        checkout.cancel()
+        _ABANDONED.add(checkout)
+        checkout.add_done_callback(_forget)
+        raise TimeoutError("no database connection within the connect and pool timeouts")
+    checkout.result()
+    try:
+        yield connection
+    finally:
+        await connection.close()
 
 
 WRITE_FLAG = "kjede.write"
@@ -140,42 +223,61 @@ async def write_transaction(session: AsyncSession) -> AsyncIterator[None]:
         info.pop(WRITE_FLAG, None)
 
 
+_ABANDONED: set[asyncio.Future[Any]] = set()
+
+
+def _forget(task: asyncio.Future[Any]) -> None:
+    _ABANDONED.discard(task)
+    if not task.cancelled():
+        task.exception()  # retrieved, so asyncio does not log it
+
+
 class SerialSession(AsyncSession):
     """An AsyncSession whose database calls run one at a time.
 
     GraphQL resolves sibling fields (and aliased root fields) concurrently, and
     they share the request's session; AsyncSession is not safe for concurrent
     use, so each call that reaches the database waits for the previous one.
+
+    Each call also has a deadline (`Timeouts.call_deadline`): a server that stops
+    answering ends the call in `TimeoutError` (the connection is invalidated, not
+    reused) instead of holding the request forever.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, deadline: float | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._serial = asyncio.Lock()
+        self._deadline = deadline
 
     async def execute(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._serial:
+        async with self._serial, asyncio.timeout(self._deadline):
             return await super().execute(*args, **kwargs)
 
     async def scalar(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._serial:
+        async with self._serial, asyncio.timeout(self._deadline):
             return await super().scalar(*args, **kwargs)
 
     async def get(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._serial:
+        async with self._serial, asyncio.timeout(self._deadline):
             return await super().get(*args, **kwargs)
 
     async def flush(self, *args: Any, **kwargs: Any) -> None:
-        async with self._serial:
+        async with self._serial, asyncio.timeout(self._deadline):
             await super().flush(*args, **kwargs)
 
     async def commit(self) -> None:
-        async with self._serial:
+        async with self._serial, asyncio.timeout(self._deadline):
             await super().commit()
 
     async def rollback(self) -> None:
-        async with self._serial:
+        async with self._serial, asyncio.timeout(self._deadline):
             await super().rollback()
 
 
-def make_async_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(bind=engine, expire_on_commit=False, class_=SerialSession)
+def make_async_session_factory(
+    engine: AsyncEngine, timeouts: Timeouts | None = None
+) -> async_sessionmaker[AsyncSession]:
+    deadline = timeouts.call_deadline if timeouts is not None else None
+    return async_sessionmaker(
+        bind=engine, expire_on_commit=False, class_=SerialSession, deadline=deadline
+    )

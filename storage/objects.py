@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, BinaryIO, Protocol
 
+import certifi
+import urllib3
 from minio import Minio
 from minio.error import S3Error
 from minio.helpers import DictType
@@ -361,6 +363,11 @@ class S3ObjectStore:
         secret_key: str,
         bucket: str,
         region: str = "us-east-1",
+        *,
+        connect_timeout: float = 3.0,
+        read_timeout: float = 15.0,
+        retries: int = 2,
+        backoff: float = 0.2,
     ) -> None:
         url = urllib.parse.urlsplit(endpoint_url)
         if url.scheme not in ("http", "https") or not url.netloc or url.path not in ("", "/"):
@@ -373,6 +380,7 @@ class S3ObjectStore:
             secret_key=secret_key,
             secure=url.scheme == "https",
             region=region,
+            http_client=_http_client(connect_timeout, read_timeout, retries, backoff),
         )
         self._bucket_ready = False
 
@@ -494,6 +502,24 @@ class S3ObjectStore:
         self.ensure_bucket()
 
 
+def _http_client(
+    connect_timeout: float, read_timeout: float, retries: int, backoff: float
+) -> urllib3.PoolManager:
+    """minio's own client waits 5 minutes per call and retries 5 times; ours gives up
+    within seconds when the server is unreachable or stops answering."""
+    return urllib3.PoolManager(
+        timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
+        maxsize=10,
+        cert_reqs="CERT_REQUIRED",
+        ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
+        retries=urllib3.Retry(
+            total=retries,
+            backoff_factor=backoff,
+            status_forcelist=[500, 502, 503, 504],
+        ),
+    )
+
+
 def _from_timestamp(timestamp: float) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(timestamp, datetime.UTC)
 
@@ -518,5 +544,9 @@ def object_store_from_settings(settings: Settings) -> ObjectStore:
             secret_key=settings.object_store_secret_key,
             bucket=settings.object_store_bucket,
             region=settings.object_store_region,
+            connect_timeout=settings.object_store_connect_timeout_seconds,
+            read_timeout=settings.object_store_read_timeout_seconds,
+            retries=settings.object_store_retries,
+            backoff=settings.object_store_retry_backoff_seconds,
         )
     return LocalObjectStore(settings.object_dir)
