@@ -13,14 +13,22 @@ from cross_web import HTTPException
 from sqlalchemy import Engine, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
-from starlette.concurrency import iterate_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
-from api.auth import authenticate
+from api import limits
+from api.auth import (
+    GATEWAY_SECRET_HEADER,
+    authenticate,
+    presented_bearer,
+    shared_secret_ok,
+)
+from api.downloads import download
+from api.errors import graphql_error, status_error
 from api.metrics import Metrics, MetricsMiddleware
 from api.tokens import AuthenticationError, TokenVerifier
 from api.unavailable import exception_handlers
@@ -41,8 +49,7 @@ from storage.db import (
     make_engine,
     write_transaction,
 )
-from storage.models import Document
-from storage.objects import ObjectStore, content_disposition, object_store_from_settings
+from storage.objects import ObjectStore, object_store_from_settings
 
 
 @dataclass
@@ -82,20 +89,21 @@ class Services:
         self.engine.dispose()
 
 
-def graphql_error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(
-        {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]},
-        status_code=status,
-        headers={"WWW-Authenticate": "Bearer"} if status == 401 else None,
-    )
+class GraphQLView(GraphQL[Context, None]):
+    """Strawberry's view with strict JSON: not UTF-8, not JSON or nested too deep
+    is the caller's error (400), never an exception of ours."""
+
+    def decode_json(self, data: str | bytes) -> object:
+        return limits.decode_json(data)
 
 
 class GraphQLEndpoint:
-    """Authenticates, opens one DB session, and hands the request to Strawberry."""
+    """Caps the body, authenticates, opens one DB session, and hands the request to
+    Strawberry. Every refusal is a coded JSON error with a 4xx status."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.view: GraphQL[Context, None] = GraphQL(
+        self.view: GraphQL[Context, None] = GraphQLView(
             build_schema(services.settings),
             graphql_ide="graphiql" if services.settings.is_dev else None,
             allow_queries_via_get=False,
@@ -104,6 +112,24 @@ class GraphQLEndpoint:
 
     async def handle(self, request: Request) -> Response:
         services = self.services
+        settings = services.settings
+        content_type = request.headers.get("content-type")
+        # The body is capped while it is read, before anything parses it; a
+        # Content-Length over the cap is refused without reading a byte.
+        limit = limits.body_limit(settings, content_type)
+        try:
+            declared = limits.declared_length(request.headers.get("content-length"))
+        except HTTPException as exc:
+            return status_error(exc.status_code, exc.reason)
+        if declared is not None and declared > limit:
+            return too_large(limits.BodyTooLarge(limit))
+        request = Request(request.scope, limits.capped(request.receive, limit))
+        # Read by schema.input_guard: only the gateway may ask for `_service`.
+        request.state.federation_gateway = shared_secret_ok(
+            settings.gateway_secret,
+            request.headers.get(GATEWAY_SECRET_HEADER),
+            dev=settings.is_dev,
+        )
         # One connection for the whole request: GraphQL resolves sibling fields
         # concurrently, and a session that had to check a connection out again
         # (after a commit, or on its first query) would race with itself.
@@ -119,23 +145,37 @@ class GraphQLEndpoint:
                 )
             except AuthenticationError as exc:
                 return graphql_error(401, "UNAUTHENTICATED", str(exc))
+            if principal is None and limits.is_multipart(content_type):
+                # Refused before a byte of the upload is spooled.
+                return graphql_error(
+                    401, "UNAUTHENTICATED", "an upload needs 'Authorization: Bearer <token>'"
+                )
             scope = Scope(
                 session=session,
                 principal=principal,
                 authorizer=services.authorizer,
                 objects=services.objects,
                 settings=services.settings,
-                url_secret=services.url_secret,
+                # Download URLs signed in this request are bound to its viewer.
+                url_secret=signed_urls.ViewerKey(services.url_secret, url_viewer(principal)),
                 base_url=str(request.base_url).rstrip("/"),
             )
             context = Context(request=request, scope=scope)
-            refused = await claim_idempotency_key(request, session, services.settings, principal)
-            if refused is not None:
-                return refused
             try:
+                refused = await claim_idempotency_key(
+                    request, session, services.settings, principal
+                )
+                if refused is not None:
+                    return refused
                 response = await self.view.run(request, context=context)
             except HTTPException as exc:  # e.g. GET /graphql when GraphiQL is off
-                return PlainTextResponse(exc.reason, status_code=exc.status_code)
+                return status_error(exc.status_code, exc.reason)
+            except StarletteHTTPException as exc:  # a malformed multipart body
+                return status_error(exc.status_code, exc.detail)
+            except limits.BodyTooLarge as exc:
+                return too_large(exc)
+            except UnicodeDecodeError:  # a multipart field that is not UTF-8
+                return status_error(400, "the request body is not valid UTF-8")
             if scope.reads.events:
                 # Sensitive data leaves only once its reads are on the audit log.
                 async with write_transaction(session):
@@ -175,35 +215,31 @@ async def claim_idempotency_key(
     return None
 
 
-def download(services: Services) -> Route:
-    """Serve a document by a signed URL (the local store's stand-in for presigning),
-    streaming with bounded memory."""
+def too_large(exc: limits.BodyTooLarge) -> Response:
+    return graphql_error(413, "PAYLOAD_TOO_LARGE", str(exc))
+
+
+def url_viewer(principal: Principal | None) -> signed_urls.Viewer:
+    if principal is None:
+        return signed_urls.ANONYMOUS
+    roles = tuple(sorted(role.value for role in principal.roles))
+    return signed_urls.Viewer(principal.user_id, principal.organization_id, roles)
+
+
+def metrics_route(metrics: Metrics, settings: Settings) -> Route:
+    """/metrics for monitoring only: `Authorization: Bearer <KJEDE_METRICS_SECRET>`."""
 
     async def endpoint(request: Request) -> Response:
-        document_id = request.path_params["document_id"]
-        valid = signed_urls.is_valid(
-            services.url_secret,
-            document_id,
-            request.query_params.get("expires", ""),
-            request.query_params.get("signature", ""),
-        )
-        if not valid:
-            return JSONResponse({"error": "the link is invalid or has expired"}, status_code=403)
-        async with services.sessions() as session:
-            document = await session.get(Document, document_id)
-        if document is None:
-            return JSONResponse({"error": "no such document"}, status_code=404)
-        chunks = await anyio.to_thread.run_sync(services.objects.open, document.object_key)
-        return StreamingResponse(
-            iterate_in_threadpool(chunks),
-            media_type=document.content_type,
-            headers={
-                "Content-Disposition": content_disposition(document.filename),
-                "Content-Length": str(document.size),
-            },
-        )
+        presented = presented_bearer(request.headers.get("authorization"))
+        if not shared_secret_ok(settings.metrics_secret, presented, dev=settings.is_dev):
+            if not settings.metrics_secret:
+                return graphql_error(403, "FORBIDDEN", "set KJEDE_METRICS_SECRET to read metrics")
+            return graphql_error(
+                401, "UNAUTHENTICATED", "send 'Authorization: Bearer <KJEDE_METRICS_SECRET>'"
+            )
+        return await metrics.endpoint(request)
 
-    return Route("/documents/{document_id}", endpoint)
+    return Route("/metrics", endpoint)
 
 
 async def healthz(_: Request) -> Response:
@@ -267,7 +303,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             Route("/healthz", healthz),
             download(services),
             readyz(services),
-            Route("/metrics", metrics.endpoint),
+            metrics_route(metrics, services.settings),
         ],
         middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
         exception_handlers=exception_handlers(),

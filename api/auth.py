@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 import anyio.to_thread
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,16 +24,46 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip()
 
 
+NOT_A_MEMBER = (
+    "the token names a user or organisation that is not registered, "
+    "or a user who holds no role there"
+)
+"""One answer for all three, naming neither: a caller learns nothing about who
+exists or belongs where."""
+
+
 async def principal_from_claims(session: AsyncSession, claims: TokenClaims) -> Principal:
     """Look the user, organisation and current roles up; a revoked role is gone at once."""
     organization = await session.get(Organization, claims.organization_id)
-    if organization is None:
-        raise AuthenticationError("token names an organisation that is not registered")
     user = (
         await session.execute(select(User).where(User.email == claims.email))
     ).scalar_one_or_none()
-    if user is None:
-        raise AuthenticationError(f"user {claims.email} is not registered")
+    principal = await member(session, user, organization, claims.roles)
+    if principal is None:
+        raise AuthenticationError(NOT_A_MEMBER)
+    return principal
+
+
+async def principal_by_id(
+    session: AsyncSession, user_id: str, organization_id: str, roles: frozenset[str] | None
+) -> Principal | None:
+    """The principal as it stands now, or None when the user, the organisation or
+    every role the user held there is gone (a signed download URL asks this)."""
+    organization = await session.get(Organization, organization_id)
+    user = await session.get(User, user_id)
+    return await member(session, user, organization, roles)
+
+
+async def member(
+    session: AsyncSession,
+    user: User | None,
+    organization: Organization | None,
+    narrowed: frozenset[str] | None,
+) -> Principal | None:
+    """`user` acting for `organization` with the roles held there now (narrowed to
+    `narrowed` when given); None when either is missing or no role is held."""
+    if user is None or organization is None:
+        return None
     held = (
         await session.execute(
             select(Membership.role).where(
@@ -42,9 +74,9 @@ async def principal_from_claims(session: AsyncSession, claims: TokenClaims) -> P
     ).scalars()
     roles = frozenset(Role(role) for role in held)
     if not roles:
-        raise AuthenticationError(f"user {claims.email} is not a member of {organization.name}")
-    if claims.roles is not None:
-        roles = frozenset(role for role in roles if role.value in claims.roles)
+        return None
+    if narrowed is not None:
+        roles = frozenset(role for role in roles if role.value in narrowed)
     return Principal(
         user_id=user.id,
         email=user.email,
@@ -64,3 +96,24 @@ async def authenticate(
     # A JWKS refresh is blocking HTTP: keep it off the event loop.
     claims = await anyio.to_thread.run_sync(verifier.verify, token)
     return await principal_from_claims(session, claims)
+
+
+GATEWAY_SECRET_HEADER = "x-kjede-gateway-secret"
+
+
+def shared_secret_ok(configured: str, presented: str | None, *, dev: bool) -> bool:
+    """Does the request carry the gateway's or monitoring's shared secret? Without a
+    configured secret: yes in dev, no in prod (closed until someone sets one)."""
+    if not configured:
+        return dev
+    if presented is None:
+        return False
+    return hmac.compare_digest(configured.encode(), presented.encode("utf-8", "surrogateescape"))
+
+
+def presented_bearer(authorization: str | None) -> str | None:
+    """The credential of `Authorization: Bearer ...`, or None."""
+    try:
+        return bearer_token(authorization)
+    except AuthenticationError:
+        return None

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from settings import Settings
+from storage.private import private_file
 
 DEV_ALGORITHM = "ES256"
 OIDC_ALGORITHMS = ["RS256", "ES256", "PS256", "EdDSA"]
@@ -40,14 +41,13 @@ def load_or_create_dev_key(path: Path) -> ec.EllipticCurvePrivateKey:
         if not isinstance(key, ec.EllipticCurvePrivateKey):
             raise AuthenticationError(f"{path} is not an EC private key")
         return key
-    path.parent.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    path.touch(mode=0o600)
+    private_file(path)
     path.write_bytes(pem)
     return key
 
@@ -66,6 +66,8 @@ def mint_dev_token(
         raise AuthenticationError("dev tokens are disabled when KJEDE_ENVIRONMENT=prod")
     issued = now or dt.datetime.now(dt.UTC)
     lifetime = ttl or dt.timedelta(seconds=settings.token_ttl_seconds)
+    if lifetime.total_seconds() > settings.max_token_lifetime_seconds:
+        raise AuthenticationError(too_long_lived(lifetime.total_seconds(), settings))
     claims: dict[str, Any] = {
         "iss": settings.token_issuer,
         "aud": settings.token_audience,
@@ -81,8 +83,27 @@ def mint_dev_token(
     return jwt.encode(claims, key, algorithm=DEV_ALGORITHM)
 
 
+def plain_text(value: str) -> bool:
+    """No NUL and no lone surrogate: text every database can compare."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def too_long_lived(lifetime: float, settings: Settings) -> str:
+    return (
+        f"the token lives {lifetime:.0f} seconds (exp - iat); tokens may live "
+        f"{settings.max_token_lifetime_seconds} seconds at most"
+    )
+
+
 class TokenVerifier:
-    """Checks signature, issuer, audience and expiry, and extracts `TokenClaims`."""
+    """Checks signature, issuer, audience, expiry and lifetime (exp - iat, capped by
+    max_token_lifetime_seconds), and extracts `TokenClaims`."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
@@ -110,7 +131,7 @@ class TokenVerifier:
                 algorithms=algorithms,
                 issuer=self._settings.token_issuer,
                 audience=self._settings.token_audience,
-                options={"require": ["exp", "iss", "aud"]},
+                options={"require": ["exp", "iat", "iss", "aud"]},
             )
         except jwt.ExpiredSignatureError as exc:
             raise AuthenticationError("token has expired; sign in again") from exc
@@ -118,10 +139,20 @@ class TokenVerifier:
             raise AuthenticationError("token signature is invalid") from exc
         except jwt.PyJWTError as exc:
             raise AuthenticationError(f"token is invalid: {exc}") from exc
+        except (ValueError, TypeError, OverflowError) as exc:  # e.g. "exp": 1e400
+            raise AuthenticationError("token is invalid") from exc
+        try:
+            lifetime = float(claims["exp"]) - float(claims["iat"])
+        except (ValueError, TypeError) as exc:
+            raise AuthenticationError("token is invalid: a time claim is not a number") from exc
+        if lifetime > self._settings.max_token_lifetime_seconds:
+            raise AuthenticationError(too_long_lived(lifetime, self._settings))
         email = claims.get("email")
         org = claims.get("org")
         if not isinstance(email, str) or not isinstance(org, str):
             raise AuthenticationError("token must carry 'email' and 'org' claims")
+        if not (plain_text(email) and plain_text(org)):
+            raise AuthenticationError("the 'email' and 'org' claims must be plain text")
         if claims.get("email_verified") is False:
             raise AuthenticationError("the identity provider has not verified this e-mail address")
         roles = claims.get("roles")

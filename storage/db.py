@@ -24,6 +24,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.private import private_file
+
 if TYPE_CHECKING:
     from settings import Settings
 
@@ -33,13 +35,20 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets foreign keys and WAL so it behaves like a server."""
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _private_sqlite_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _private_sqlite_file(url: str) -> None:
+    """Create the database file 0600 in a 0700 directory before SQLite does (its
+    -wal and -shm files take the database file's mode)."""
+    _, separator, rest = url.partition("///")
+    path = rest.split("?", 1)[0]
+    if separator and path and path != ":memory:" and not path.startswith("file:"):
+        private_file(Path(path))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_timeout_ms: int = 5000) -> None:
@@ -133,6 +142,7 @@ def make_async_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any)
     timeouts = timeouts or Timeouts()
     aurl = async_url(url)
     if aurl.startswith("sqlite"):
+        _private_sqlite_file(aurl)
         engine = create_async_engine(aurl, **kwargs)
         pragmas = functools.partial(
             _sqlite_pragmas, busy_timeout_ms=timeouts.sqlite_busy_timeout_ms

@@ -28,6 +28,8 @@ from minio import Minio
 from minio.error import S3Error
 from minio.helpers import DictType
 
+from storage.private import private_directory
+
 if TYPE_CHECKING:
     from urllib3 import BaseHTTPResponse
 
@@ -211,7 +213,8 @@ def _verified(chunks: Generator[bytes], key: str, sha256: str) -> Iterator[bytes
 
 
 class LocalObjectStore:
-    """Files at `root/tenant/sha256`, content type in a `sha256.meta.json` sidecar.
+    """Files at `root/tenant/sha256`, content type in a `sha256.meta.json` sidecar;
+    directories it creates are 0700 and files 0600 (storage/private.py).
 
     Uploads are spooled to a dot-file in the target directory and renamed into
     place, so a file under its final name is always complete and verified.
@@ -237,8 +240,8 @@ class LocalObjectStore:
         expected_sha256: str | None = None,
         max_bytes: int | None = None,
     ) -> StoredObject:
-        directory = self.root / validate_tenant_id(tenant_id)
-        directory.mkdir(parents=True, exist_ok=True)
+        directory = private_directory(self.root / validate_tenant_id(tenant_id))
+        # mkstemp creates 0600, and the renames below keep the mode.
         fd, name = tempfile.mkstemp(dir=directory, prefix=".upload-")
         tmp = Path(name)
         try:
@@ -344,7 +347,7 @@ class LocalObjectStore:
         return None
 
     def check(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
+        private_directory(self.root)
         with tempfile.TemporaryFile(dir=self.root, prefix=".probe-") as probe:
             probe.write(b"ok")
 

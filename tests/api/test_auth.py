@@ -190,7 +190,11 @@ def test_introspection_and_graphiql_only_in_dev(world: World, settings: Settings
         assert gql(dev, query, token)["data"]["__schema"]["queryType"]["name"] == "Query"
         assert "graphiql" in dev.get("/graphql", headers={"Accept": "text/html"}).text.lower()
     prod = settings.model_copy(
-        update={"environment": Environment.PROD, "token_jwks_url": "http://127.0.0.1:9/jwks"}
+        update={
+            "environment": Environment.PROD,
+            "token_jwks_url": "http://127.0.0.1:9/jwks",
+            "gateway_secret": "gateway-only",
+        }
     )
     with TestClient(create_app(prod, Services.from_settings(prod))) as client:
         body = gql(client, query)
@@ -198,8 +202,13 @@ def test_introspection_and_graphiql_only_in_dev(world: World, settings: Settings
         assert "introspection" in body["errors"][0]["message"].lower()
         page = client.get("/graphql", headers={"Accept": "text/html"})
         assert "graphiql" not in page.text.lower()
-        sdl = gql(client, "{ _service { sdl } }")["data"]["_service"]["sdl"]
-        assert '@key(fields: "id")' in sdl
+        # the SDL answers the gateway only (tests/api/test_hostile_input.py)
+        response = client.post(
+            "/graphql",
+            json={"query": "{ _service { sdl } }"},
+            headers={"X-Kjede-Gateway-Secret": "gateway-only"},
+        )
+        assert '@key(fields: "id")' in response.json()["data"]["_service"]["sdl"]
 
 
 def test_health_readiness_and_metrics(client: TestClient, world: World) -> None:
