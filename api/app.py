@@ -31,7 +31,7 @@ from api.downloads import download
 from api.errors import graphql_error, status_error
 from api.metrics import Metrics, MetricsMiddleware
 from api.tokens import AuthenticationError, TokenVerifier
-from api.unavailable import exception_handlers
+from api.unavailable import UnavailableAware, exception_handlers
 from authz.enforcer import Authorizer
 from authz.principal import Principal
 from domain.errors import DomainError
@@ -89,7 +89,7 @@ class Services:
         self.engine.dispose()
 
 
-class GraphQLView(GraphQL[Context, None]):
+class GraphQLView(UnavailableAware, GraphQL[Context, None]):
     """Strawberry's view with strict JSON: not UTF-8, not JSON or nested too deep
     is the caller's error (400), never an exception of ours."""
 
@@ -135,7 +135,7 @@ class GraphQLEndpoint:
         # (after a commit, or on its first query) would race with itself.
         async with (
             bounded_connection(
-                services.async_engine, Timeouts.from_settings(services.settings)
+                services.async_engine, Timeouts.from_settings(settings)
             ) as connection,
             services.sessions(bind=connection) as session,
         ):
@@ -162,9 +162,7 @@ class GraphQLEndpoint:
             )
             context = Context(request=request, scope=scope)
             try:
-                refused = await claim_idempotency_key(
-                    request, session, services.settings, principal
-                )
+                refused = await claim_idempotency_key(request, session, settings, principal)
                 if refused is not None:
                     return refused
                 response = await self.view.run(request, context=context)
@@ -196,7 +194,10 @@ async def claim_idempotency_key(
     key = request.headers.get(idempotency.HEADER)
     if key is None or principal is None or request.method != "POST":
         return None
-    body = await request.body()
+    try:
+        body = await request.body()
+    except limits.BodyTooLarge as exc:
+        return too_large(exc)
     hashed = idempotency.request_hash(
         request.method, request.url.path, request.headers.get("content-type"), body
     )
