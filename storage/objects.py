@@ -492,9 +492,10 @@ class S3ObjectStore:
         self, key: str, expires: datetime.timedelta, filename: str | None = None
     ) -> str | None:
         parse_object_key(key)
-        headers: DictType | None = None
+        # Caches must not keep what only this viewer may read.
+        headers: DictType = {"response-cache-control": "no-store"}
         if filename:
-            headers = {"response-content-disposition": content_disposition(filename)}
+            headers["response-content-disposition"] = content_disposition(filename)
         return self._client.presigned_get_object(
             self.bucket, key, expires=expires, response_headers=headers
         )

@@ -129,9 +129,12 @@ def test_s3_presigned_url_downloads_the_bytes(s3_server: S3Server, tenant: str) 
     assert response.content == data
     assert response.headers["content-type"] == "application/pdf"
     assert response.headers["content-disposition"] == content_disposition("Rapport ø 1.pdf")
+    assert response.headers["cache-control"] == "no-store"
     plain = store.presigned_get_url(stored.key, datetime.timedelta(minutes=5))
     assert plain is not None
-    assert httpx.get(plain).content == data
+    plain_response = httpx.get(plain)
+    assert plain_response.content == data
+    assert plain_response.headers["cache-control"] == "no-store"
 
 
 def test_s3_tampered_presigned_url_refused(s3_server: S3Server, tenant: str) -> None:
