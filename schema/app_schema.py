@@ -23,7 +23,7 @@ from schema.engagements import EngagementMutations, EngagementQueries
 from schema.entities import FederationSchema
 from schema.errors import ErrorCodes
 from schema.facilities import FacilityQueries
-from schema.input_guard import RejectUnstorableText
+from schema.input_guard import RejectUnstorableText, describe_list_arguments
 from schema.networks import NetworkMutations, NetworkQueries
 from schema.organizations import OrganizationQueries
 from schema.viewer import ViewerQueries
@@ -76,4 +76,5 @@ def build_schema(settings: Settings) -> strawberry.federation.Schema:
         max_entities=settings.max_entities,
     )
     describe_list_sizes(schema._schema, limits)
+    describe_list_arguments(schema._schema, settings.max_list_length)
     return schema

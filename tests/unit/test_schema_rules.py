@@ -69,3 +69,10 @@ def test_classified_fields_describe_their_classification() -> None:
                 assert (field.description or "").startswith(rule.level.value), (
                     f"{type_name}.{field_name} should say {rule.level.value}"
                 )
+
+
+def test_list_arguments_state_their_maximum_length() -> None:
+    settings = Settings(max_list_length=321)
+    schema = build_schema(settings)._schema
+    facility_ids = schema.type_map["AuditReportInput"].fields["facilityIds"]  # type: ignore[union-attr]
+    assert "At most 321 items." in (facility_ids.description or "")
