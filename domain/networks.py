@@ -6,6 +6,7 @@ import datetime as dt
 
 from domain.enums import NetworkKind, OrganizationKind
 from domain.errors import Conflict, Forbidden, InvalidInput
+from domain.limits import MAX_RANKED_SUPPLIERS
 from domain.predicates import Column, Equals, Predicate, Present, any_of, holds
 
 DEFAULT_CALL_OFF_THRESHOLD_HOURS = 250
@@ -93,8 +94,10 @@ def check_supplier_rank(
         raise Conflict("only framework agreements rank suppliers")
     if supplier_kind is not OrganizationKind.SUPPLIER:
         raise InvalidInput("supplierId", "must be an organisation of kind SUPPLIER")
-    if rank < 1:
-        raise InvalidInput("rank", "must be 1 or higher; 1 is called off first")
+    if not 1 <= rank <= MAX_RANKED_SUPPLIERS:
+        raise InvalidInput(
+            "rank", f"must be between 1 and {MAX_RANKED_SUPPLIERS}; 1 is called off first"
+        )
     if rank_holder_id is not None and rank_holder_id != supplier_id:
         raise Conflict(f"rank {rank} is already held by another supplier; pick a free rank")
 

@@ -87,17 +87,18 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from domain import limits
 from schema.pagination import DEFAULT_PAGE_SIZE
 from settings import Settings
 
 LIST_SIZES: Mapping[str, int] = {
-    # Lists the contract fixes as plain lists: the most items the cost counts.
-    "Network.participants": 500,  # the public bodies of a national network
-    "Network.invited": 500,
-    "Network.suppliers": 20,  # ranked suppliers of a framework agreement
-    "AuditReport.findings": 50,
-    "AuditReport.facilities": 20,
-    "AuditReport.documents": 20,  # originals and their redacted renditions
+    # Lists the contract fixes as plain lists, at the maximums written data keeps to.
+    "Network.participants": limits.MAX_NETWORK_PARTICIPANTS,
+    "Network.invited": limits.MAX_NETWORK_PARTICIPANTS,
+    "Network.suppliers": limits.MAX_RANKED_SUPPLIERS,
+    "AuditReport.findings": limits.MAX_FINDINGS_PER_REPORT,
+    "AuditReport.facilities": limits.MAX_FACILITIES_PER_REPORT,
+    "AuditReport.documents": limits.MAX_DOCUMENTS_PER_REPORT,
     # Ours: the engagements a body made or an auditor firm was named in.
     "Query.auditorEngagements": 500,
 }

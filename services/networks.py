@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from authz.policies import Action, Resource
 from authz.principal import Principal
+from domain import limits
 from domain import networks as rules
 from domain.enums import NetworkKind
 from domain.errors import NotFound
@@ -162,6 +163,13 @@ async def add_member(scope: Scope, network_id: str, organization_id: str) -> Net
     network = await _network_to_change(scope, network_id, Action.ADD_MEMBER)
     member = await get_organization(scope, organization_id, "organizationId")
     rules.check_can_add_member(member.kind)
+    if await _find_participant(scope, network.id, member.id) is None:
+        listed = await scope.session.scalar(
+            select(func.count()).where(models.NetworkParticipant.network_id == network.id)
+        )
+        limits.check_room(
+            "participants", "network", int(listed or 0), limits.MAX_NETWORK_PARTICIPANTS
+        )
     await _add_participant(scope, network.id, member.id)
     await scope.commit()
     return network_view(network)

@@ -16,6 +16,7 @@ from authz.disclosure import Disclosed, disclose, row_filter, row_values
 from authz.policies import Action, Resource
 from authz.records import AUDIT_REPORT, DOCUMENT
 from domain import audit_reports as rules
+from domain import limits
 from domain.enums import (
     PUBLIC_SECTOR,
     AuditReportStatus,
@@ -161,6 +162,9 @@ async def create_report(scope: Scope, data: ReportInput, selected: frozenset[str
         raise Forbidden("audit reports are written by public bodies and their auditors")
     session = scope.session
     facility_ids = sorted(set(data.facility_ids))
+    limits.check_at_most(
+        "facilityIds", "facilities", len(facility_ids), limits.MAX_FACILITIES_PER_REPORT
+    )
     if facility_ids:
         found = set(
             (
@@ -217,6 +221,7 @@ async def add_finding(
         select(func.max(models.Finding.position)).where(models.Finding.report_id == row.id)
     )
     position = 0 if last is None else last + 1
+    limits.check_room("findings", "report", position, limits.MAX_FINDINGS_PER_REPORT)
     finding = models.Finding(
         report_id=row.id,
         position=position,
@@ -263,6 +268,10 @@ async def upload_document(
     row = await party_row(scope, report_id, Action.UPLOAD, Resource.DOCUMENT)
     if row.status not in (AuditReportStatus.DRAFT, AuditReportStatus.SUBMITTED):
         raise Conflict(f"documents cannot be added to a {row.status.value} report")
+    originals = [
+        d for d in await scope.loaders.reports.documents.load(row.id) if not d.is_rendition
+    ]
+    limits.check_room("documents", "report", len(originals), limits.MAX_ORIGINALS_PER_REPORT)
     stored = await store_upload(
         scope.objects, row.commissioned_by_id, upload, scope.settings.max_upload_bytes
     )

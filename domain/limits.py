@@ -1,0 +1,26 @@
+"""The most items each list the API returns whole may hold, enforced when data is
+written. The query-cost analysis (schema/cost.py) counts these lists at these
+sizes, so they are true maximums, not estimates."""
+
+from __future__ import annotations
+
+from domain.errors import Conflict, InvalidInput
+
+MAX_FINDINGS_PER_REPORT = 50
+MAX_FACILITIES_PER_REPORT = 20
+MAX_RENDITIONS_PER_REPORT = 4  # JSON and PDF at the SHARED and PUBLIC levels
+MAX_DOCUMENTS_PER_REPORT = 20  # originals and renditions
+MAX_ORIGINALS_PER_REPORT = MAX_DOCUMENTS_PER_REPORT - MAX_RENDITIONS_PER_REPORT
+MAX_NETWORK_PARTICIPANTS = 500  # members and invited bodies together
+MAX_RANKED_SUPPLIERS = 20  # ranks 1..20 of a framework agreement
+
+
+def check_room(what: str, holder: str, count: int, maximum: int) -> None:
+    """CONFLICT when `holder` already holds `maximum` of `what`."""
+    if count >= maximum:
+        raise Conflict(f"a {holder} holds at most {maximum} {what}; it has {count}")
+
+
+def check_at_most(field: str, what: str, count: int, maximum: int) -> None:
+    if count > maximum:
+        raise InvalidInput(field, f"at most {maximum} {what}, got {count}")
