@@ -109,19 +109,16 @@ async def present(
 def record_searched(scope: Scope, reports: Sequence[Disclosed]) -> None:
     """Searching over a field the viewer may read at RESTRICTED or PERSONAL is a
     read of that field: a match can spell it out letter by letter."""
+    sensitive = [
+        rule
+        for _, _, rule in searched_fields()
+        if rule.level.rank >= Classification.RESTRICTED.rank
+    ]
     for report in reports:
-        levels = [
-            rule.level
-            for rule in searched_rules()
-            if rule.level.rank >= Classification.RESTRICTED.rank and report.clearance.allows(rule)
-        ]
+        levels = [rule.level for rule in sensitive if report.clearance.allows(rule)]
         if levels:
             level = max(levels, key=lambda found: found.rank)
             scope.reads.record_read(level, AUDIT_REPORT.record, str(report["id"]))
-
-
-def searched_rules() -> list[FieldRule]:
-    return [rule for _, _, rule in searched_fields()]
 
 
 def searched_fields() -> list[tuple[str, Any, FieldRule]]:

@@ -63,7 +63,8 @@ def present_documents(
     """`own_upload`: the link goes back to who just sent the bytes, which discloses nothing."""
     views = []
     for row in rows:
-        if not document_visible(row_values(row), cleared):
+        values = row_values(row)
+        if not document_visible(values, cleared):
             continue
         if (
             not own_upload
@@ -71,9 +72,7 @@ def present_documents(
             and row.classification.rank >= (Classification.RESTRICTED.rank)
         ):
             scope.reads.record_read(row.classification, DOCUMENT.record, row.id)
-        views.append(
-            DocumentView(disclose(row_values(row), DOCUMENT, cleared), download_url(scope, row))
-        )
+        views.append(DocumentView(disclose(values, DOCUMENT, cleared), download_url(scope, row)))
     return views
 
 

@@ -122,8 +122,9 @@ async def guard_personal_data(
 ) -> None:
     """Refuse while any text or document a viewer outside the parties could read
     (the supplier, share-scope members, the public) holds personal data."""
+    readers = outside_parties(AUDIT_REPORT)
     texts: dict[str, str] = {}
-    for cleared in outside_parties(AUDIT_REPORT):
+    for cleared in readers:
         for path, text in free_texts(disclose(values, AUDIT_REPORT, cleared)):
             texts.setdefault(path, text)
     for path, text in texts.items():
@@ -131,7 +132,6 @@ async def guard_personal_data(
         if hits:
             raise PersonalDataDetected(f"{path} {describe(hits)}", field=path)
     documents = await scope.loaders.reports.documents.load(row.id)
-    readers = outside_parties(AUDIT_REPORT)
     for index, document in enumerate(documents):
         document_values = row_values(document)
         if document.is_rendition or not any(
