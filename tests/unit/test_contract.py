@@ -29,48 +29,56 @@ CONTRACT = Path(__file__).resolve().parents[1] / "contract" / "API_CONTRACT.grap
 # Roadmap: these arrive with self-reports, the supply-chain graph, framework
 # call-offs and mini-competitions, and national coordination.
 NOT_YET = {
+    # self-reports and corrective-action follow-up (issue 12)
     "Query.selfReports",
-    "Query.supplyChain",
-    "Query.exposure",
-    "Query.miniCompetitions",
-    "Query.focusAreas",
+    "Query.selfReportChanges",
     "Mutation.submitSelfReport",
     "Mutation.grantSelfReportAccess",
+    "Mutation.revokeSelfReportAccess",
+    "Mutation.respondToCorrectiveAction",
+    "Mutation.verifyCorrectiveAction",
+    # the supply-chain graph (issue 12)
+    "Query.supplyChain",
+    "Query.exposure",
+    # framework call-offs and mini-competitions (issue 9)
+    "Query.miniCompetitions",
     "Mutation.planCallOff",
+    "Mutation.declineCallOff",
     "Mutation.createMiniCompetition",
     "Mutation.publishMiniCompetition",
     "Mutation.submitBid",
-    "Mutation.awardMiniCompetition",
-    "Mutation.createFocusArea",
-    "Mutation.assignFocusArea",
-    # Added to the contract since: corrective-action follow-up, self-report
-    # polling and access, bid scoring, mini-competition and call-off changes.
-    "Query.selfReportChanges",
-    "Mutation.respondToCorrectiveAction",
-    "Mutation.verifyCorrectiveAction",
-    "Mutation.revokeSelfReportAccess",
     "Mutation.scoreBid",
+    "Mutation.awardMiniCompetition",
     "Mutation.cancelMiniCompetition",
     "Mutation.cloneMiniCompetition",
-    "Mutation.declineCallOff",
+    # national coordination (issue 10)
+    "Query.focusAreas",
+    "Mutation.createFocusArea",
+    "Mutation.assignFocusArea",
+    # end
 }
 NOT_YET_TYPES = {
+    # self-reports (issue 12)
     "SelfReport",
+    "SubSupplierInput",
+    "SelfReportInput",
+    "FacilityInput",
+    # the supply-chain graph (issue 12)
     "SupplyNode",
     "SupplyEdge",
     "SupplyChain",
     "Exposure",
+    # framework call-offs and mini-competitions (issue 9)
     "CallOffDecision",
     "MiniCompetition",
     "AwardCriterion",
     "Bid",
-    "SubSupplierInput",
-    "SelfReportInput",
     "AwardCriterionInput",
     "MiniCompetitionInput",
-    "FocusAreaInput",
-    "FacilityInput",
     "CriterionScoreInput",
+    # national coordination (issue 10)
+    "FocusAreaInput",
+    # end
 }
 
 
