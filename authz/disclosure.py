@@ -40,6 +40,8 @@ class Relation(StrEnum):
     PARTY = "PARTY"  # e.g. the commissioning body or authoring auditor; a contract's parties
     SUPPLIER = "SUPPLIER"  # the audited supplier
     SCOPE_MEMBER = "SCOPE_MEMBER"  # inside the share scope
+    BUYER = "BUYER"  # a public body with an active contract (a supplier's self-reports)
+    GRANTEE = "GRANTEE"  # holds an unrevoked grant from the supplier (self-reports)
     PUBLIC = "PUBLIC"  # anyone, for a PUBLIC record
     NONE = "NONE"
 

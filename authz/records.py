@@ -6,7 +6,10 @@ needs it); the audited supplier sees its findings and corrective actions but
 never PERSONAL data; members of the share scope see SHARED; everyone sees
 PUBLIC of a PUBLIC report. A contract is seen by its two parties, its price
 RESTRICTED. Findings, corrective actions and documents are read with their
-report's clearance.
+report's clearance. A supplier's self-reports, and the supply edges they
+disclose, are read by the supplier (everything), its contracted public bodies
+(RESTRICTED; PERSONAL with a role for it) and its grantees (SHARED): the rule is
+`domain.self_reports.readers`, each answer classified in `domain.questionnaire`.
 """
 
 from __future__ import annotations
@@ -25,9 +28,11 @@ from authz.disclosure import (
     Policy,
     Relation,
 )
+from domain import self_reports
 from domain.audit_reports import READABLE_BY_OTHERS
 from domain.enums import PUBLIC_SECTOR, Classification, ShareScope
-from domain.predicates import Column, Equals, Fact, FactOneOf, OneOf, all_of, any_of
+from domain.predicates import Column, Equals, Fact, FactOneOf, OneOf, Predicate, all_of, any_of
+from domain.questionnaire import classifications
 
 ORGANIZATION = Fact("organization_id")
 RELEASED = OneOf(Column("status"), frozenset(READABLE_BY_OTHERS))
@@ -183,11 +188,95 @@ CONTRACT = Policy(
     ),
 )
 
+
+def self_report_relations(supplier_column: str) -> tuple[tuple[Relation, Predicate], ...]:
+    """Who reads what a supplier discloses in its self-reports (`domain.self_reports`)."""
+    rules = self_reports.readers(supplier_column)
+    return (
+        (Relation.PARTY, rules.own),
+        (Relation.BUYER, rules.buyer),
+        (Relation.GRANTEE, rules.grantee),
+    )
+
+
+# The supplier reads back everything it wrote; contracted bodies read RESTRICTED
+# (PERSONAL with a role for it); grantees read SHARED.
+SELF_REPORT_LEVELS: Mapping[Relation, Classification] = MappingProxyType(
+    {
+        Relation.PARTY: Classification.PERSONAL,
+        Relation.BUYER: Classification.RESTRICTED,
+        Relation.GRANTEE: Classification.SHARED,
+    }
+)
+
+# One rule per question of every questionnaire version; an answer to no known
+# question is withheld (default deny).
+SELF_REPORT_ANSWERS = Policy(
+    record="self_report_answers",
+    fields=MappingProxyType(
+        {question: FieldRule(level) for question, level in classifications().items()}
+    ),
+)
+
+SELF_REPORT = Policy(
+    record="self_report",
+    relations=self_report_relations("supplier_id"),
+    levels=SELF_REPORT_LEVELS,
+    personal=frozenset({Relation.BUYER}),
+    fields=MappingProxyType(
+        {
+            "id": PUBLIC,
+            "supplier_id": PUBLIC,
+            "version": PUBLIC,
+            "questionnaire_version": PUBLIC,
+            "submitted_at": PUBLIC,
+            "answers": PUBLIC,  # each answer by its own rule (SELF_REPORT_ANSWERS)
+            # Whom it names: as visible as the supply edges it discloses.
+            "sub_suppliers": PUBLIC,
+            "production_sites": PUBLIC,  # facilities, shared reference data
+            "submitted_by_user_id": HIDDEN,
+        }
+    ),
+    children=MappingProxyType({"answers": SELF_REPORT_ANSWERS}),
+)
+
+# A supply edge is read by whoever reads the self-reports of the supplier that
+# disclosed it (the graph filters its edges with this, or with the viewer fact
+# `self_report_suppliers`, which is the same rule).
+SUPPLY_EDGE = Policy(
+    record="supply_edge",
+    relations=self_report_relations("disclosed_by_id"),
+    levels=SELF_REPORT_LEVELS,
+    personal=frozenset({Relation.BUYER}),
+    fields=MappingProxyType(
+        {
+            "id": PUBLIC,
+            "source_id": PUBLIC,
+            "source_kind": PUBLIC,
+            "target_id": PUBLIC,
+            "target_kind": PUBLIC,
+            "product_category": PUBLIC,
+            "disclosed_by_id": PUBLIC,
+            "self_report_id": PUBLIC,
+            "created_at": HIDDEN,
+        }
+    ),
+)
+
 # Every policy, by record name: the schema test walks these.
 POLICIES: Mapping[str, Policy] = MappingProxyType(
     {
         policy.record: policy
-        for policy in (AUDIT_REPORT, FINDING, CORRECTIVE_ACTION, DOCUMENT, CONTRACT)
+        for policy in (
+            AUDIT_REPORT,
+            FINDING,
+            CORRECTIVE_ACTION,
+            DOCUMENT,
+            CONTRACT,
+            SELF_REPORT,
+            SELF_REPORT_ANSWERS,
+            SUPPLY_EDGE,
+        )
     }
 )
 

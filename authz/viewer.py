@@ -1,14 +1,18 @@
 """Viewer facts: what every relation rule needs to know about the caller.
 
-Computed once per request from one membership query, by any caller (the
-GraphQL context, the CLI, a job), and compiled into every row filter.
+Computed once per request from one query (network memberships, the suppliers
+the viewer holds an active contract with, the suppliers that granted it access
+to their self-reports), by any caller (the GraphQL context, the CLI, a job),
+and compiled into every row filter.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import CompoundSelect, select
+from sqlalchemy import CompoundSelect, Select, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.enforcer import Authorizer
@@ -17,7 +21,8 @@ from authz.principal import Principal
 from authz.sql import to_sql
 from domain.enums import OrganizationKind
 from domain.networks import MEMBERSHIP
-from storage.models import Network, NetworkParticipant
+from domain.self_reports import BUYER_KINDS
+from storage.models import Contract, Network, NetworkParticipant, SelfReportGrant
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,18 @@ class ViewerFacts:
     organization_kind: OrganizationKind | None
     reads_personal: bool  # its roles allow audit_report:read_personal
     network_ids: frozenset[str]
+    # Suppliers this public body holds an active contract with (domain.self_reports).
+    contracted_suppliers: frozenset[str] = frozenset()
+    # Suppliers that granted this organisation access to their self-reports (unrevoked).
+    granted_suppliers: frozenset[str] = frozenset()
+
+    @property
+    def self_report_suppliers(self) -> frozenset[str]:
+        """Suppliers whose self-reports, and what they disclose (sites, supply edges),
+        this viewer sees: its own organisation, its contracted suppliers, its grantors."""
+        own = frozenset({self.organization_id}) if self.organization_id else frozenset()
+        buys = self.organization_kind in BUYER_KINDS
+        return own | (self.contracted_suppliers if buys else frozenset()) | self.granted_suppliers
 
 
 ANONYMOUS = ViewerFacts(None, None, False, frozenset())
@@ -48,15 +65,59 @@ def member_networks(organization_id: str) -> CompoundSelect[str]:
     return participant.union(led)
 
 
+def contracted_suppliers(organization_id: str, today: dt.date) -> Select[Any]:
+    """Suppliers the organisation buys from under a contract active `today`
+    (`domain.self_reports.contract_active`)."""
+    return select(Contract.supplier_id).where(
+        Contract.buyer_id == organization_id,
+        Contract.start_date <= today,
+        or_(Contract.end_date.is_(None), Contract.end_date >= today),
+    )
+
+
+def granted_suppliers(organization_id: str) -> Select[Any]:
+    """Suppliers holding an unrevoked self-report grant to the organisation."""
+    return select(SelfReportGrant.supplier_id).where(
+        SelfReportGrant.organization_id == organization_id,
+        SelfReportGrant.revoked_at.is_(None),
+    )
+
+
+def _facts_query(
+    organization_id: str, kind: OrganizationKind | None, today: dt.date
+) -> CompoundSelect[Any]:
+    """Every set-valued fact in one statement: (fact name, value) rows."""
+    networks = member_networks(organization_id).subquery()
+    parts = [
+        select(literal("network"), networks.c[0]),
+        select(literal("granted"), granted_suppliers(organization_id).subquery().c[0]),
+    ]
+    if kind in BUYER_KINDS:
+        contracted = contracted_suppliers(organization_id, today).subquery()
+        parts.append(select(literal("contracted"), contracted.c[0]))
+    return union_all(*parts)
+
+
 async def load_viewer_facts(
-    session: AsyncSession, principal: Principal | None, authorizer: Authorizer
+    session: AsyncSession,
+    principal: Principal | None,
+    authorizer: Authorizer,
+    today: dt.date | None = None,
 ) -> ViewerFacts:
     if principal is None:
         return ANONYMOUS
-    rows = await session.execute(member_networks(principal.organization_id))
+    day = today or dt.datetime.now(dt.UTC).date()
+    rows = await session.execute(
+        _facts_query(principal.organization_id, principal.organization_kind, day)
+    )
+    values: dict[str, set[str]] = {"network": set(), "granted": set(), "contracted": set()}
+    for fact, value in rows.all():
+        values[str(fact)].add(str(value))
     return ViewerFacts(
         organization_id=principal.organization_id,
         organization_kind=principal.organization_kind,
         reads_personal=authorizer.allows(principal, Action.READ_PERSONAL, Resource.AUDIT_REPORT),
-        network_ids=frozenset(str(network_id) for network_id in rows.scalars()),
+        network_ids=frozenset(values["network"]),
+        contracted_suppliers=frozenset(values["contracted"]),
+        granted_suppliers=frozenset(values["granted"]),
     )

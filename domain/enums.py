@@ -97,8 +97,18 @@ class Severity(StrEnum):
 class CorrectiveActionStatus(StrEnum):
     OPEN = "OPEN"
     IN_PROGRESS = "IN_PROGRESS"
+    DONE = "DONE"  # the supplier says it is done; the commissioning body verifies
     VERIFIED = "VERIFIED"
-    OVERDUE = "OVERDUE"
+    OVERDUE = "OVERDUE"  # computed from the due date, never stored
+
+
+class CorrectiveActionStep(StrEnum):
+    """What one entry of a corrective action's history records."""
+
+    PROGRESS = "PROGRESS"  # the supplier's progress note
+    DONE = "DONE"  # the supplier reports it done, with evidence
+    VERIFIED = "VERIFIED"  # the commissioning body accepts
+    REOPENED = "REOPENED"  # the commissioning body does not accept
 
 
 class NetworkKind(StrEnum):

@@ -33,6 +33,7 @@ from domain.enums import (
     CallOffRoute,
     Classification,
     CorrectiveActionStatus,
+    CorrectiveActionStep,
     MiniCompetitionStatus,
     NetworkKind,
     OrganizationKind,
@@ -210,7 +211,11 @@ class SupplyEdge(Base):
     facility id on either end); feeds the supply-chain graph."""
 
     __tablename__ = "supply_edges"
-    __table_args__ = (UniqueConstraint("source_id", "target_id", "product_category"),)
+    # Two suppliers may disclose the same relation: each disclosure is its own row,
+    # seen by whoever sees that supplier's self-reports.
+    __table_args__ = (
+        UniqueConstraint("source_id", "target_id", "product_category", "disclosed_by_id"),
+    )
 
     id: Mapped[str] = id_column()
     source_id: Mapped[str] = mapped_column(String(36), index=True)
@@ -224,7 +229,8 @@ class SupplyEdge(Base):
 
 
 class SelfReport(Base):
-    """A supplier's self-report (egenrapportering); versioned per supplier."""
+    """A supplier's self-report (egenrapportering); versioned per supplier. Every
+    submission is a new row: older versions stay readable."""
 
     __tablename__ = "self_reports"
     __table_args__ = (UniqueConstraint("supplier_id", "version"),)
@@ -232,8 +238,12 @@ class SelfReport(Base):
     id: Mapped[str] = id_column()
     supplier_id: Mapped[str] = fk("organizations.id")
     version: Mapped[int] = mapped_column(Integer)
-    submitted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    questionnaire_version: Mapped[int] = mapped_column(Integer)  # domain/questionnaire.py
+    # The sub-suppliers this version names, as submitted (their edges are in supply_edges).
+    sub_suppliers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    submitted_by_user_id: Mapped[str | None] = fk("users.id", nullable=True, index=False)
 
 
 class SelfReportSite(Base):
@@ -246,15 +256,20 @@ class SelfReportSite(Base):
 
 
 class SelfReportGrant(Base):
-    """An organisation a supplier lets read its self-reports beyond its buyers."""
+    """An organisation a supplier lets read its self-reports beyond its buyers, for
+    a recorded purpose. Revoking sets `revoked_at`; rows are kept as history, and
+    at most one grant per pair is unrevoked (a new grant revokes the previous)."""
 
     __tablename__ = "self_report_grants"
-    __table_args__ = (UniqueConstraint("supplier_id", "organization_id"),)
 
     id: Mapped[str] = id_column()
     supplier_id: Mapped[str] = fk("organizations.id")
     organization_id: Mapped[str] = fk("organizations.id")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    purpose: Mapped[str] = mapped_column(Text)
+    granted_by_user_id: Mapped[str | None] = fk("users.id", nullable=True, index=False)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column()
+    revoked_by_user_id: Mapped[str | None] = fk("users.id", nullable=True, index=False)
 
 
 class FocusArea(Base):
@@ -335,6 +350,24 @@ class CorrectiveAction(Base):
         CorrectiveActionStatus, default=CorrectiveActionStatus.OPEN
     )
     verified_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class CorrectiveActionEvent(Base):
+    """One step of a corrective action's follow-up, kept forever: the supplier's
+    progress notes and completion (with the evidence documents it uploaded), the
+    commissioning body's verification or reopening."""
+
+    __tablename__ = "corrective_action_events"
+
+    id: Mapped[str] = id_column()
+    corrective_action_id: Mapped[str] = fk("corrective_actions.id")
+    step: Mapped[CorrectiveActionStep] = enum_column(CorrectiveActionStep)
+    status: Mapped[CorrectiveActionStatus] = enum_column(CorrectiveActionStatus)  # after the step
+    note: Mapped[str | None] = mapped_column(Text)
+    evidence_document_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    organization_id: Mapped[str] = fk("organizations.id", index=False)
+    user_id: Mapped[str | None] = fk("users.id", nullable=True, index=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class Document(Base):

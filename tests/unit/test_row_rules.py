@@ -67,8 +67,8 @@ def column_pools(rules: list[Predicate]) -> dict[str, list[Any]]:
                     pools.setdefault(column.name, set()).update(ORGANIZATIONS)
                 case Equals(column, value):
                     pools.setdefault(column.name, set()).update({str(value), "OTHER"})
-                case OneOf(column, Fact()):
-                    pools.setdefault(column.name, set()).update(NETWORKS)
+                case OneOf(column, Fact()):  # networks, or suppliers (organisations)
+                    pools.setdefault(column.name, set()).update(NETWORKS + ORGANIZATIONS)
                 case OneOf(column, frozenset() as values):
                     pools.setdefault(column.name, set()).update({*map(str, values), "OTHER"})
                 case Present(column):
@@ -106,6 +106,8 @@ viewers = st.builds(
     organization_kind=st.sampled_from([None, *OrganizationKind]),
     reads_personal=st.booleans(),
     network_ids=st.frozensets(st.sampled_from([*NETWORKS, "n9"])),
+    contracted_suppliers=st.frozensets(st.sampled_from([*ORGANIZATIONS, "o9"])),
+    granted_suppliers=st.frozensets(st.sampled_from([*ORGANIZATIONS, "o9"])),
 )
 
 
