@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from authz.coordination import FOCUS_AREA_OVERVIEW, FOLLOW_UP_STEP
 from authz.disclosure import (
     HIDDEN,
     PUBLIC,
@@ -276,6 +277,8 @@ POLICIES: Mapping[str, Policy] = MappingProxyType(
             SELF_REPORT,
             SELF_REPORT_ANSWERS,
             SUPPLY_EDGE,
+            FOCUS_AREA_OVERVIEW,  # authz/coordination.py
+            FOLLOW_UP_STEP,
         )
     }
 )

@@ -18,6 +18,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from schema.audit_reports import AuditReportMutations, AuditReportQueries
 from schema.contracts import ContractMutations, ContractQueries
+from schema.coordination import CoordinationMutations, CoordinationQueries
 from schema.cost import Limits, QueryLimits, alias_rule, describe_list_sizes
 from schema.engagements import EngagementMutations, EngagementQueries
 from schema.entities import FederationSchema
@@ -39,12 +40,19 @@ class Query(
     FacilityQueries,
     AuditReportQueries,
     EngagementQueries,
+    CoordinationQueries,
 ):
     pass
 
 
 @strawberry.type
-class Mutation(NetworkMutations, ContractMutations, AuditReportMutations, EngagementMutations):
+class Mutation(
+    NetworkMutations,
+    ContractMutations,
+    AuditReportMutations,
+    EngagementMutations,
+    CoordinationMutations,
+):
     pass
 
 

@@ -88,6 +88,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from domain import limits
+from domain.enums import Requirement, Severity
 from schema.pagination import DEFAULT_PAGE_SIZE
 from settings import Settings
 
@@ -101,6 +102,8 @@ LIST_SIZES: Mapping[str, int] = {
     "AuditReport.documents": limits.MAX_DOCUMENTS_PER_REPORT,
     # Ours: the engagements a body made or an auditor firm was named in.
     "Query.auditorEngagements": 500,
+    # One count per requirement and severity.
+    "FocusAreaOverview.findings": len(Requirement) * len(Severity),
 }
 """The documented maximum of each list that is not a page (scalar lists cost
 nothing and need none); a list missing here counts as KJEDE_MAX_PAGE_SIZE items."""

@@ -41,6 +41,7 @@ class FocusAreaView:
     period_end: dt.date
     network_id: str
     responsible_body_id: str | None
+    planned_audits: int = 0
 
 
 def focus_area_view(row: models.FocusArea) -> FocusAreaView:
@@ -53,6 +54,7 @@ def focus_area_view(row: models.FocusArea) -> FocusAreaView:
         period_end=row.period_end,
         network_id=row.network_id,
         responsible_body_id=row.responsible_body_id,
+        planned_audits=row.planned_audits,
     )
 
 

@@ -76,6 +76,9 @@ class Loaders:
             )
         )
         self.reports = ReportLoaders(session)
+        # Loaders a capability builds on first use because they need the whole
+        # scope (e.g. the viewer's facts), by name; dropped with the rest.
+        self.batches: dict[str, DataLoader[Any, Any]] = {}
 
 
 class ReportLoaders:

@@ -28,7 +28,7 @@ from domain.enums import (
 )
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.text import TEXT_LIMIT, optional_text, require_text
-from services import engagements
+from services import coordination, engagements
 from services.audit_reports import REPORT_COLUMNS, get_report
 from services.documents import DocumentView, Upload, present_documents, store_upload
 from services.scope import Scope
@@ -178,10 +178,8 @@ async def create_report(scope: Scope, data: ReportInput, selected: frozenset[str
             raise InvalidInput("facilityIds", f"unknown facility ids: {', '.join(missing)}")
     if data.network_id is not None:
         await require_network(scope, data.network_id, "networkId")
-    if data.focus_area_id is not None and (
-        await session.get(models.FocusArea, data.focus_area_id) is None
-    ):
-        raise InvalidInput("focusAreaId", f"no focus area with id {data.focus_area_id}")
+    if data.focus_area_id is not None:  # only its responsible body commissions under it
+        await coordination.check_commission(scope, data.focus_area_id, commissioner.id)
     row = models.AuditReport(
         title=require_text("title", data.title),
         report_type=data.report_type,

@@ -30,6 +30,7 @@ from domain.enums import AuditReportStatus, ShareScope
 from domain.errors import InvalidInput, PersonalDataDetected
 from domain.personal_data import describe, find_personal_data
 from domain.text import optional_text
+from services import coordination
 from services.audit_reports import get_report, load_values
 from services.content.files import UnsupportedDocument
 from services.content.worker import scan_file
@@ -52,6 +53,10 @@ async def publish_report(
     row = await party_row(scope, report_id, Action.PUBLISH, commissioner_only=True)
     action = "reshare" if row.status is AuditReportStatus.PUBLISHED else "publish"
     new_status = rules.transition(row.status, action)
+    if row.focus_area_id is not None:  # shared with the focus area's whole network
+        network_id = await coordination.share_network(
+            scope, row.focus_area_id, share_scope, network_id
+        )
     rules.check_share(share_scope, network_id)
     if network_id is not None:
         await require_member(scope, network_id, row.commissioned_by_id)

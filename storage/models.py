@@ -287,6 +287,7 @@ class FocusArea(Base):
     period_end: Mapped[dt.date] = mapped_column(Date)
     created_by_id: Mapped[str] = fk("organizations.id")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    planned_audits: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AuditReport(Base):
@@ -515,3 +516,21 @@ class IdempotencyKey(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     response_body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class FollowUpPlanStep(Base):
+    """One Difi/DFØ step (anchor, plan, execute, follow up, report) of a contract's
+    follow-up plan, with its due date; `buyer_id` is the contract's buyer, the
+    only party that reads the plan (`authz.coordination.FOLLOW_UP_STEP`)."""
+
+    __tablename__ = "follow_up_steps"
+    __table_args__ = (UniqueConstraint("contract_id", "step"),)
+
+    id: Mapped[str] = id_column()
+    contract_id: Mapped[str] = fk("contracts.id", index=False)  # the unique pair indexes it
+    buyer_id: Mapped[str] = fk("organizations.id")
+    step: Mapped[str] = mapped_column(String(16))
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    completed_at: Mapped[dt.datetime | None] = mapped_column()
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -14,10 +14,11 @@ import strawberry
 
 from schema.context import Info, selected_names
 from schema.fields import field
+from schema.focus_areas.overview import FocusAreaOverview
 from schema.networks import Network, load_network
 from schema.organizations import Organization, load_organization
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, connection
-from services import focus_areas
+from services import coordination_overview, focus_areas
 from services.focus_areas import FocusAreaView
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ class FocusArea:
     description: str | None
     period_start: dt.date
     period_end: dt.date
+    planned_audits: int = strawberry.field(description="Audits the coordinator planned.")
     network_id: strawberry.Private[str]
     responsible_body_id: strawberry.Private[str | None]
 
@@ -44,6 +46,7 @@ class FocusArea:
             description=view.description,
             period_start=view.period_start,
             period_end=view.period_end,
+            planned_audits=view.planned_audits,
             network_id=view.network_id,
             responsible_body_id=view.responsible_body_id,
         )
@@ -69,6 +72,15 @@ class FocusArea:
         if self.responsible_body_id is None:
             return None
         return await load_organization(info, self.responsible_body_id)
+
+    @field(
+        description="The coordinator's overview: audits planned, under way and done, findings "
+        "by requirement and severity, open and overdue corrective actions, counted over what "
+        "the caller may see. Null for callers outside the network (batched per request)."
+    )
+    async def overview(self, info: Info) -> FocusAreaOverview | None:
+        found = await coordination_overview.overview(info.context.scope, str(self.id))
+        return FocusAreaOverview.from_disclosed(found) if found is not None else None
 
     @field(
         description="The focus area's reports that the caller may see, oldest first, "

@@ -404,7 +404,7 @@ def test_focus_area_lists_only_the_reports_the_viewer_may_see(
             product_category="medical-gloves",
             period_start=dt.date(2026, 1, 1),
             period_end=dt.date(2026, 12, 31),
-            responsible_body_id=w.bergen,
+            responsible_body_id=w.oslo,  # the responsible body commissions under it
             created_by_id=w.oslo,
         )
         session.add(area)
@@ -419,7 +419,7 @@ def test_focus_area_lists_only_the_reports_the_viewer_may_see(
     seen = gql(client, query, w.tokens["bergen"], {"id": shared})["data"]["auditReport"]
     area_view = seen["focusArea"]
     assert area_view["title"] == "Surgical gloves 2026"
-    assert area_view["responsibleBody"] == {"name": "Bergen kommune"}
+    assert area_view["responsibleBody"] == {"name": "Oslo kommune"}
     assert area_view["network"] == {"id": w.network}
     assert [edge["node"] for edge in area_view["reports"]["edges"]] == [
         {

@@ -51,10 +51,6 @@ NOT_YET = {
     "Mutation.awardMiniCompetition",
     "Mutation.cancelMiniCompetition",
     "Mutation.cloneMiniCompetition",
-    # national coordination (issue 10)
-    "Query.focusAreas",
-    "Mutation.createFocusArea",
-    "Mutation.assignFocusArea",
     # end
 }
 NOT_YET_TYPES = {
@@ -76,8 +72,6 @@ NOT_YET_TYPES = {
     "AwardCriterionInput",
     "MiniCompetitionInput",
     "CriterionScoreInput",
-    # national coordination (issue 10)
-    "FocusAreaInput",
     # end
 }
 

@@ -12,6 +12,7 @@ import re
 import graphql
 from graphql import GraphQLObjectType, GraphQLSchema
 
+from authz.coordination import FOCUS_AREA_OVERVIEW
 from authz.disclosure import PUBLIC, Policy
 from authz.records import AUDIT_REPORT, CONTRACT, CORRECTIVE_ACTION, DOCUMENT, FINDING
 from schema.app_schema import build_schema
@@ -23,6 +24,7 @@ CLASSIFIED_TYPES: dict[str, Policy] = {
     "CorrectiveAction": CORRECTIVE_ACTION,
     "Document": DOCUMENT,
     "Contract": CONTRACT,
+    "FocusAreaOverview": FOCUS_AREA_OVERVIEW,
 }
 KERNEL_OUTPUTS = frozenset({"redactedFields", "downloadUrl"})
 
