@@ -156,7 +156,17 @@ def step_overdue(due_date: dt.date, completed_at: dt.datetime | None, today: dt.
 
 # --- corrective actions ------------------------------------------------------------------
 
+# Not yet verified by the commissioning body (DONE: the supplier says it is done).
 OPEN_ACTION = frozenset(
+    {
+        CorrectiveActionStatus.OPEN,
+        CorrectiveActionStatus.IN_PROGRESS,
+        CorrectiveActionStatus.DONE,
+        CorrectiveActionStatus.OVERDUE,
+    }
+)
+# Still waiting on the supplier: past the due date these are overdue.
+AWAITING_SUPPLIER = frozenset(
     {
         CorrectiveActionStatus.OPEN,
         CorrectiveActionStatus.IN_PROGRESS,
@@ -168,7 +178,8 @@ OPEN_ACTION = frozenset(
 def action_overdue(
     status: CorrectiveActionStatus, due_date: dt.date | None, today: dt.date
 ) -> bool:
-    """Not yet verified and past its due date (or already marked OVERDUE)."""
+    """Still waiting on the supplier and past its due date (or stored as OVERDUE
+    by older data)."""
     if status is CorrectiveActionStatus.OVERDUE:
         return True
-    return status in OPEN_ACTION and due_date is not None and due_date < today
+    return status in AWAITING_SUPPLIER and due_date is not None and due_date < today

@@ -23,7 +23,7 @@ from strawberry.dataloader import DataLoader
 from authz.coordination import FOCUS_AREA_OVERVIEW
 from authz.disclosure import Disclosed, cleared_filter, disclose, row_filter
 from authz.records import AUDIT_REPORT, FINDING
-from domain.coordination import OPEN_ACTION
+from domain.coordination import AWAITING_SUPPLIER, OPEN_ACTION
 from domain.enums import AuditReportStatus, CorrectiveActionStatus, Requirement, Severity
 from services.audit_reports import REPORT_COLUMNS
 from services.scope import Scope
@@ -108,7 +108,9 @@ async def overviews(
         AUDIT_REPORT, facts, REPORT_COLUMNS, FINDING.fields["corrective_action"]
     )
     overdue = (action.status == CorrectiveActionStatus.OVERDUE) | (
-        action.due_date.is_not(None) & (action.due_date < today)
+        action.status.in_(sorted(AWAITING_SUPPLIER))
+        & action.due_date.is_not(None)
+        & (action.due_date < today)
     )
     if ids:
         action_rows = await scope.session.execute(
