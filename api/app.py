@@ -33,6 +33,7 @@ from api.metrics import Metrics, MetricsMiddleware
 from api.tokens import AuthenticationError, TokenVerifier
 from api.unavailable import UnavailableAware, exception_handlers
 from authz.enforcer import Authorizer
+from authz.policy_sync import PolicyWatcher
 from authz.principal import Principal
 from domain.errors import DomainError
 from schema.app_schema import build_schema
@@ -295,8 +296,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         # the collector's generations, or each full collection walks it again.
         gc.collect()
         gc.freeze()
-        yield
-        await services.close()
+        # Policy changes made by any process reach this one's snapshot (authz/policy_sync.py).
+        watcher = PolicyWatcher(services.authorizer, services.engine)
+        watcher.start()
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(watcher.stop)
+            await services.close()
 
     app = Starlette(
         routes=[

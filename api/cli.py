@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
 
 from api.cli_ops import ops_app
-from api.tokens import AuthenticationError, mint_dev_token
-from authz.enforcer import Authorizer
+from api.cli_policy import policy_app
 from domain.enums import OrganizationKind, Role
-from domain.errors import DomainError, InvalidInput
-from settings import Settings
-from storage import db, tenants
-from storage.models import Organization
 
+# Everything else is imported inside the command that uses it: `kjede --help`
+# and the light commands load no database driver, PDF library, S3 client or
+# GraphQL schema (tests/api/test_cli_startup.py).
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+    from starlette.applications import Starlette
+
     from services.demo import DemoWorld
+    from settings import Settings
 
 app = typer.Typer(
     help="kjede: shared supply-chain follow-up for public buyers.", no_args_is_help=True
@@ -35,6 +36,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
 app.add_typer(ops_app)  # objects sweep, backup, restore (api/cli_ops.py)
+app.add_typer(policy_app, name="policy")  # extra role grants (api/cli_policy.py)
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -48,6 +50,9 @@ def fail(message: str) -> typer.Exit:
 @contextmanager
 def unit_of_work(settings: Settings) -> Iterator[Session]:
     """A committed session on the configured DB; domain errors become a clear exit."""
+    from domain.errors import DomainError
+    from storage import db
+
     engine = db.make_engine(settings.resolved_database_url)
     try:
         if db.current_revision(engine) is None:
@@ -63,6 +68,9 @@ def unit_of_work(settings: Settings) -> Iterator[Session]:
 
 def prepare_database(engine: Engine) -> None:
     """Migrate to head and make sure the default authorization policies exist."""
+    from authz.enforcer import Authorizer
+    from storage import db
+
     db.upgrade(engine)
     Authorizer(engine).seed_default_policies()
 
@@ -70,6 +78,9 @@ def prepare_database(engine: Engine) -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply all migrations (SQLite or PostgreSQL) and seed default policies."""
+    from settings import Settings
+    from storage import db
+
     settings = Settings()
     engine = db.make_engine(settings.resolved_database_url)
     prepare_database(engine)
@@ -77,26 +88,63 @@ def db_upgrade() -> None:
     engine.dispose()
 
 
+def default_workers() -> int:
+    """One worker per core: each is a process with its own event loop and pools."""
+    return max(1, os.cpu_count() or 1)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            envvar="KJEDE_WORKERS",
+            help="Worker processes (default: one per core). Each holds its own database "
+            "pool; see docs/deployment.md for sizing against max_connections.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the API; an embedded (SQLite) database is migrated first."""
     import uvicorn
 
-    from api.app import create_app
+    from settings import Settings
+    from storage import db
 
     settings = Settings()
     if not settings.database_url:
         engine = db.make_engine(settings.resolved_database_url)
         prepare_database(engine)
         engine.dispose()
+    count = workers or default_workers()
+    # Build the app once here, so a configuration error (e.g. prod without
+    # KJEDE_TOKEN_JWKS_URL) exits with a message instead of killing each worker.
     try:
-        application = create_app(settings)
-    except ValueError as exc:  # e.g. prod without KJEDE_TOKEN_JWKS_URL
+        application = create_served_app()
+    except ValueError as exc:
         raise fail(str(exc)) from exc
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    if count == 1:
+        uvicorn.run(application, host=host, port=port, log_level="info")
+        return
+    del application
+    # Each worker builds its own app from the same environment (import string + factory).
+    uvicorn.run(
+        "api.cli:create_served_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=count,
+        log_level="info",
+    )
+
+
+def create_served_app() -> Starlette:
+    """The ASGI app from the environment's settings: uvicorn's factory for each worker."""
+    from api.app import create_app
+
+    return create_app()
 
 
 @app.command()
@@ -108,6 +156,11 @@ def token(
 ) -> None:
     """Mint a development token (refused when KJEDE_ENVIRONMENT=prod)."""
     import datetime as dt
+
+    from api.tokens import AuthenticationError, mint_dev_token
+    from domain.errors import InvalidInput
+    from settings import Settings
+    from storage import tenants
 
     settings = Settings()
     if not settings.is_dev:
@@ -141,6 +194,9 @@ def org_add(
     org_number: Annotated[str, typer.Option(help="National organisation number.")],
 ) -> None:
     """Register an organisation (idempotent; numbers are validated)."""
+    from settings import Settings
+    from storage import tenants
+
     with unit_of_work(Settings()) as session:
         outcome = tenants.add_organization(
             session, name=name, kind=kind, country=country, org_number=org_number
@@ -154,6 +210,12 @@ def org_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List organisations."""
+    from rich.table import Table
+    from sqlalchemy import select
+
+    from settings import Settings
+    from storage.models import Organization
+
     with unit_of_work(Settings()) as session:
         rows = [
             {
@@ -182,6 +244,9 @@ def user_add(
     name: Annotated[str | None, typer.Option(help="Display name.")] = None,
 ) -> None:
     """Create a user (if needed) and grant roles in an organisation (idempotent)."""
+    from settings import Settings
+    from storage import tenants
+
     with unit_of_work(Settings()) as session:
         organization = tenants.find_organization(session, org)
         for each in role:
@@ -199,6 +264,9 @@ def user_revoke(
     role: Annotated[Role, typer.Option(help="Role to remove.")],
 ) -> None:
     """Remove a role; it stops working on the user's next request."""
+    from settings import Settings
+    from storage import tenants
+
     with unit_of_work(Settings()) as session:
         organization = tenants.find_organization(session, org)
         removed = tenants.revoke_user_role(
@@ -238,6 +306,7 @@ def audit_verify(
 ) -> None:
     """Recompute the MAC chain; exit 1 if an entry was changed, removed, reordered or
     recomputed without the key, or (with --head) the tail was cut."""
+    from settings import Settings
     from storage import audit_log
 
     try:
@@ -262,6 +331,7 @@ def audit_verify(
 def audit_head() -> None:
     """Print the current head (SEQ:MAC) to keep outside the database, for
     `kjede audit verify --head`; exit 1 if the last entry is not under the key."""
+    from settings import Settings
     from storage import audit_log
 
     try:
@@ -277,6 +347,7 @@ def audit_head() -> None:
 def audit_rekey() -> None:
     """Seal a log written before the audit key, once: check its unkeyed chain, then
     recompute every MAC under the key. Exit 1, changing nothing, if it does not verify."""
+    from settings import Settings
     from storage import audit_log
 
     try:
@@ -299,6 +370,7 @@ def publish_demo_reports(settings: Settings, world: DemoWorld) -> list[str]:
     import asyncio
 
     from api.app import Services
+    from domain.errors import DomainError
     from services.demo import Publisher, publish_demo
 
     async def publish() -> list[str]:
@@ -341,7 +413,10 @@ def demo(
     tokens, and serve the API (--scale N adds a benchmark world)."""
     from rich.progress import Progress
 
+    from api.tokens import mint_dev_token
     from services.demo import seed_demo, seed_scale
+    from settings import Settings
+    from storage import db
 
     settings = Settings()
     if not settings.is_dev:

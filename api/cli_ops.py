@@ -10,16 +10,13 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from settings import Settings
-from storage import db
-from storage.backup import BackupError, backup, restore
-from storage.objects import object_store_from_settings
-from storage.sweep import SweepResult, sweep
+if TYPE_CHECKING:  # the commands import what they use: `kjede --help` loads none of it
+    from storage.sweep import SweepResult
 
 ops_app = typer.Typer()
 objects_app = typer.Typer(help="The object store: documents and renditions.", no_args_is_help=True)
@@ -85,6 +82,11 @@ def objects_sweep(
     SUPERSEDED and WITHDRAWN reports are released first (their rows deleted), so
     their objects go too.
     """
+    from settings import Settings
+    from storage import db
+    from storage.objects import object_store_from_settings
+    from storage.sweep import sweep
+
     settings = Settings()
     period = (
         parse_duration(grace)
@@ -171,6 +173,9 @@ def backup_command(
 
     Every object a dumped row names is checked to be in the backup.
     """
+    from settings import Settings
+    from storage.backup import BackupError, backup
+
     settings = Settings()
     try:
         summary = backup(settings, directory)
@@ -203,6 +208,10 @@ def restore_command(
 
     Stop the API first. Exits 1 when the restored data does not verify.
     """
+    from settings import Settings
+    from storage import db
+    from storage.backup import BackupError, restore
+
     settings = Settings()
     try:
         summary = restore(settings, directory, replace=replace)

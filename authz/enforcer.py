@@ -26,48 +26,63 @@ to a report another body commissioned) are relations, not roles: the resolver
 checks the relation first and passes as owner the organisation the principal
 acts for, and row visibility is compiled into SQL (authz.disclosure.row_filter).
 
-Enforcer: pycasbin 2.x `FastEnforcer` keyed on (dom, sub). It narrows the
-policies to the one bucket of that exact domain and role subject before
-matching, so a check costs the same with 100 or 100k per-tenant rules. It
-filters by equality, which is why the matcher must be pure equality (a "*"
-wildcard inside the matcher would never see the "*" bucket) and why "*" is
-asked for as a domain of its own. There is no SyncedFastEnforcer in pycasbin
-2.8, and the fast filter is shared mutable state, so every call into the
-enforcer holds one lock.
+Casbin is the policy source and model: rules are read through its SQLAlchemy
+adapter into a casbin Model built from model.conf. What answers a request is an
+immutable snapshot derived from that model (`PolicySnapshot`): a dict from
+(subject, resource, action) to the frozenset of domains granting it. Because the
+matcher is pure equality and the effect is "some allow", a rule matches a
+request exactly when its four fields equal the request's, so set membership
+gives casbin's answer (tests/api/test_authz_snapshot.py checks it against
+casbin's own enforce); the snapshot refuses a model.conf whose matcher is
+anything else. A decision is one or two dict look-ups and takes no lock.
+
+`reload()` reads the rules into a fresh Model without any lock held and swaps
+the snapshot in with one attribute assignment, so requests never wait for it;
+the lock only keeps two reloads from swapping out of order. Each snapshot
+carries the policy version (migration 0009: a trigger advances it on every
+change to casbin_rule) read before its rules, so a change committed meanwhile
+shows up as a newer version and another reload. authz/policy_sync.py watches
+that version for the API processes.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import casbin
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy_adapter import Adapter
 
 from authz.policies import DEFAULT_POLICIES
 from authz.principal import Principal
 from domain.enums import Role
 from domain.errors import Forbidden
-from storage.models import CasbinRule
+from storage.models import CasbinRule, PolicyVersion
 
 logger = logging.getLogger(__name__)
 
 MODEL_PATH = Path(__file__).parent / "model.conf"
 # The domain of the default role policies: a literal, compared by equality.
 DEFAULT_DOMAIN = "*"
-# FastEnforcer buckets policies by these request fields: (dom, sub).
-_CACHE_KEY_ORDER = [1, 0]
+# The only matcher the snapshot may stand in for (casbin's normalised spelling).
+EQUALITY_MATCHER = "r_sub == p_sub && r_dom == p_dom && r_obj == p_obj && r_act == p_act"
 # For "ask an admin for ...": the narrowest role first, ADMIN last.
 _SUGGESTION_ORDER = [role for role in Role if role is not Role.ADMIN] + [Role.ADMIN]
+_SUBJECTS: dict[Role, str] = {role: f"role:{role.value}" for role in Role}
+
+Grant = tuple[str, str, str]
+"""(subject, resource, action): the key of a snapshot."""
 
 
 def role_subject(role: Role | str) -> str:
     """The Casbin subject of a role: "role:PROCUREMENT_OFFICER"."""
-    return f"role:{Role(role).value}"
+    return _SUBJECTS[Role(role)]
 
 
 class PolicyAdapter(Adapter):  # type: ignore[misc]  # casbin's Adapter is untyped
@@ -80,7 +95,18 @@ class PolicyAdapter(Adapter):  # type: ignore[misc]  # casbin's Adapter is untyp
 
     def load_policy(self, model: Any) -> None:
         with self._session_scope() as session:
-            rows = session.scalars(select(self._db_class).order_by(self._db_class.id))
+            rows = session.execute(
+                select(
+                    self._db_class.id,
+                    self._db_class.ptype,
+                    self._db_class.v0,
+                    self._db_class.v1,
+                    self._db_class.v2,
+                    self._db_class.v3,
+                    self._db_class.v4,
+                    self._db_class.v5,
+                ).order_by(self._db_class.id)
+            )
             for row in rows:
                 _load_row(row, model)
 
@@ -121,16 +147,77 @@ def default_rules() -> list[list[str]]:
     ]
 
 
+def new_model() -> Any:
+    """model.conf as a casbin Model, refused unless its matcher is pure equality."""
+    model = casbin.Enforcer.new_model(str(MODEL_PATH))
+    matcher = " ".join(str(model.model["m"]["m"].value).split())
+    if matcher != EQUALITY_MATCHER:
+        raise ValueError(
+            f"authz/model.conf matcher {matcher!r} is not pure equality; the policy "
+            "snapshot answers only for an equality matcher"
+        )
+    return model
+
+
+@dataclass(frozen=True)
+class PolicySnapshot:
+    """The rules as they stood at `version`: (subject, resource, action) -> the
+    domains that grant it. Never changed after it is built; replaced whole."""
+
+    grants: Mapping[Grant, frozenset[str]] = field(default_factory=dict)
+    version: int | None = None
+    rules: int = 0
+
+    @classmethod
+    def from_rules(cls, rules: Iterable[Sequence[str]], version: int | None) -> PolicySnapshot:
+        domains: dict[Grant, set[str]] = {}
+        count = 0
+        for subject, domain, resource, action in rules:
+            domains.setdefault((subject, resource, action), set()).add(domain)
+            count += 1
+        grants = {key: frozenset(value) for key, value in domains.items()}
+        return cls(grants=grants, version=version, rules=count)
+
+    def has(self, rule: Sequence[str]) -> bool:
+        subject, domain, resource, action = rule
+        return domain in self.grants.get((subject, resource, action), ())
+
+    def granted(self, role: Role, organization_id: str, resource: str, action: str) -> bool:
+        domains = self.grants.get((_SUBJECTS[role], resource, action))
+        return domains is not None and (DEFAULT_DOMAIN in domains or organization_id in domains)
+
+
+def read_policy_version(engine: Engine) -> int | None:
+    """The policy version (migration 0009), or None before that migration."""
+    with engine.connect() as connection:
+        try:
+            return connection.execute(
+                select(PolicyVersion.version).where(PolicyVersion.id == 1)
+            ).scalar_one_or_none()
+        except (OperationalError, ProgrammingError):  # not migrated to 0009 yet
+            return None
+
+
 class Authorizer:
     """Answers "may this principal do ACTION on RESOURCE?" for every resolver."""
 
     def __init__(self, engine: Engine) -> None:
+        self._engine = engine
         # The table belongs to our migrations; the adapter must not create it.
         self._adapter = PolicyAdapter(engine, db_class=CasbinRule, create_table=False)
-        self._lock = threading.RLock()
-        self._enforcer = casbin.FastEnforcer(
-            str(MODEL_PATH), self._adapter, cache_key_order=_CACHE_KEY_ORDER
-        )
+        # Serialises reloads and writes; never taken by a decision.
+        self._lock = threading.Lock()
+        self._snapshot = PolicySnapshot()
+        self.reload()
+
+    @property
+    def snapshot(self) -> PolicySnapshot:
+        return self._snapshot
+
+    @property
+    def version(self) -> int | None:
+        """The policy version the current snapshot was read at."""
+        return self._snapshot.version
 
     def seed_default_policies(self) -> int:
         """Add the default rules missing from the database; return how many were added.
@@ -138,28 +225,73 @@ class Authorizer:
         Idempotent: it reloads first, so rules another process added count as present.
         """
         with self._lock:
-            self._enforcer.load_policy()
-            missing = [rule for rule in default_rules() if not self._enforcer.has_policy(rule)]
+            current = self._load()
+            missing = [rule for rule in default_rules() if not current.has(rule)]
             if missing:
-                self._enforcer.add_policies(missing)
+                self._adapter.add_policies("p", "p", missing)
+            self._snapshot = self._load()
             return len(missing)
 
     def add_tenant_policy(
         self, organization_id: str, role: Role, resource: str, action: str
     ) -> bool:
         """Let `role` do ACTION on RESOURCE within one organisation only; False if present."""
+        rule = self._tenant_rule(organization_id, role, resource, action)
+        with self._lock:
+            if self._load().has(rule):
+                return False
+            self._adapter.add_policy("p", "p", rule)
+            self._snapshot = self._load()
+            return True
+
+    def remove_tenant_policy(
+        self, organization_id: str, role: Role, resource: str, action: str
+    ) -> bool:
+        """Take back a grant made with `add_tenant_policy`; False if it was not there."""
+        rule = self._tenant_rule(organization_id, role, resource, action)
+        with self._lock:
+            removed = bool(self._adapter.remove_policy("p", "p", rule))
+            self._snapshot = self._load()
+            return removed
+
+    def tenant_policies(self, organization_id: str) -> list[tuple[str, str, str]]:
+        """(role, resource, action) of every extra grant of one organisation."""
+        prefix = len("role:")
+        return sorted(
+            (subject[prefix:], resource, action)
+            for (subject, resource, action), domains in self._snapshot.grants.items()
+            if organization_id in domains
+        )
+
+    def reload(self) -> None:
+        """Re-read the rules from the database (after another process changed them).
+
+        Requests keep deciding on the old snapshot while the new one is read."""
+        with self._lock:
+            self._snapshot = self._load()
+
+    def reload_if_changed(self) -> bool:
+        """Reload when the database's policy version differs from the snapshot's."""
+        if read_policy_version(self._engine) == self._snapshot.version:
+            return False
+        self.reload()
+        return True
+
+    def _load(self) -> PolicySnapshot:
+        # The version first: a change committed after it is read shows up as a
+        # newer version than the snapshot's, and the watcher reloads again.
+        version = read_policy_version(self._engine)
+        model = new_model()
+        self._adapter.load_policy(model)
+        return PolicySnapshot.from_rules(model.get_policy("p", "p"), version)
+
+    @staticmethod
+    def _tenant_rule(organization_id: str, role: Role, resource: str, action: str) -> list[str]:
         if organization_id in ("", DEFAULT_DOMAIN):
             raise ValueError(
                 "a tenant policy needs an organisation id; defaults live in policies.py"
             )
-        rule = [role_subject(role), organization_id, str(resource), str(action)]
-        with self._lock:
-            return bool(self._enforcer.add_policy(rule))
-
-    def reload(self) -> None:
-        """Re-read the rules from the database (after another process changed them)."""
-        with self._lock:
-            self._enforcer.load_policy()
+        return [role_subject(role), organization_id, str(resource), str(action)]
 
     def allows(
         self, principal: Principal, action: str, resource: str, owner_id: str | None = None
@@ -175,9 +307,9 @@ class Authorizer:
             return False
         if organization_id in ("", DEFAULT_DOMAIN):
             return False
+        snapshot = self._snapshot
         return any(
-            self._granted(role, organization_id, str(resource), str(action))
-            for role in principal.roles
+            snapshot.granted(role, organization_id, resource, action) for role in principal.roles
         )
 
     def require(
@@ -186,14 +318,6 @@ class Authorizer:
         """Like `allows`, but raise Forbidden with what to ask for."""
         if not self.allows(principal, action, resource, owner_id):
             raise Forbidden(self._refusal(principal, str(action), str(resource), owner_id))
-
-    def _granted(self, role: Role, organization_id: str, resource: str, action: str) -> bool:
-        subject = role_subject(role)
-        with self._lock:
-            return bool(
-                self._enforcer.enforce(subject, DEFAULT_DOMAIN, resource, action)
-                or self._enforcer.enforce(subject, organization_id, resource, action)
-            )
 
     def _refusal(
         self, principal: Principal, action: str, resource: str, owner_id: str | None
@@ -204,10 +328,11 @@ class Authorizer:
                 f"{permission} is not allowed on another organisation's {resource}; "
                 "roles count only in the organisation that holds them"
             )
+        snapshot = self._snapshot
         granting = [
             role
             for role in _SUGGESTION_ORDER
-            if self._granted(role, principal.organization_id, resource, action)
+            if snapshot.granted(role, principal.organization_id, resource, action)
         ]
         if principal.roles:
             held = ", ".join(role.value for role in Role if role in principal.roles)

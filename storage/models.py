@@ -474,6 +474,16 @@ class CasbinRule(Base):
     v5: Mapped[str | None] = mapped_column(String(255))
 
 
+class PolicyVersion(Base):
+    """One row (id 1) whose version every change to casbin_rule advances, by a
+    trigger (migration 0009); API processes reload their policy snapshot when it moves."""
+
+    __tablename__ = "policy_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
 Index("ix_audit_reports_scope", AuditReport.status, AuditReport.share_scope)
 Index("ix_memberships_user_org", Membership.user_id, Membership.organization_id)
 
