@@ -66,6 +66,7 @@ FOLLOW_UP_STEP = Policy(
             "due_date": SHARED,
             "completed_at": SHARED,
             "note": FieldRule(Classification.RESTRICTED),
+            "overdue": SHARED,  # computed: past its due date and not done
             "created_at": HIDDEN,
         }
     ),

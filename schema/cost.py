@@ -88,6 +88,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from domain import limits
+from domain.coordination import FollowUpStep
 from domain.enums import Requirement, Severity
 from schema.pagination import DEFAULT_PAGE_SIZE
 from settings import Settings
@@ -104,6 +105,9 @@ LIST_SIZES: Mapping[str, int] = {
     "Query.auditorEngagements": 500,
     # One count per requirement and severity.
     "FocusAreaOverview.findings": len(Requirement) * len(Severity),
+    # A follow-up plan holds each Difi/DFØ step once.
+    "Query.followUpPlan": len(FollowUpStep),
+    "Mutation.planFollowUp": len(FollowUpStep),
 }
 """The documented maximum of each list that is not a page (scalar lists cost
 nothing and need none); a list missing here counts as KJEDE_MAX_PAGE_SIZE items."""

@@ -12,7 +12,7 @@ import re
 import graphql
 from graphql import GraphQLObjectType, GraphQLSchema
 
-from authz.coordination import FOCUS_AREA_OVERVIEW
+from authz.coordination import FOCUS_AREA_OVERVIEW, FOLLOW_UP_STEP
 from authz.disclosure import PUBLIC, Policy
 from authz.records import AUDIT_REPORT, CONTRACT, CORRECTIVE_ACTION, DOCUMENT, FINDING
 from schema.app_schema import build_schema
@@ -25,6 +25,7 @@ CLASSIFIED_TYPES: dict[str, Policy] = {
     "Document": DOCUMENT,
     "Contract": CONTRACT,
     "FocusAreaOverview": FOCUS_AREA_OVERVIEW,
+    "FollowUpPlanStep": FOLLOW_UP_STEP,
 }
 KERNEL_OUTPUTS = frozenset({"redactedFields", "downloadUrl"})
 
