@@ -25,6 +25,7 @@ from api.auth import (
     GATEWAY_SECRET_HEADER,
     authenticate,
     presented_bearer,
+    principal_by_id,
     shared_secret_ok,
 )
 from api.downloads import download
@@ -51,6 +52,7 @@ from storage.db import (
     write_transaction,
 )
 from storage.objects import ObjectStore, object_store_from_settings
+from web import Backend, web_routes
 
 
 @dataclass
@@ -312,6 +314,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             download(services),
             readyz(services),
             metrics_route(metrics, services.settings),
+            # The web UI (web/): pages run trusted documents on the same schema.
+            *web_routes(Backend.of(services, endpoint.view.schema, principal_by_id)),
         ],
         middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
         exception_handlers=exception_handlers(),

@@ -544,3 +544,16 @@ class FollowUpPlanStep(Base):
     completed_at: Mapped[dt.datetime | None] = mapped_column()
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class WebSession(Base):
+    """A signed-in browser (web/): the cookie carries a random token, the row only its
+    SHA-256, so a copy of the table signs nobody in. Signing out deletes the row."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token
+    user_id: Mapped[str] = fk("users.id")
+    organization_id: Mapped[str] = fk("organizations.id", index=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)

@@ -1,0 +1,52 @@
+"""axe-core on every page, in bokmål, Swedish and English: zero WCAG 2.1 A/AA
+violations. Each page is listed with the demo user who opens it; `{inspection}`
+and the like are demo report ids (by key in REPORTS)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+REPORTS = {
+    "inspection": "Inspection of the nitrile glove factory in Perak, Malaysia",
+}
+
+OFFICER = "innkjop@oslo.kommune.no"
+MEMBER = "innkjop@bergen.kommune.no"
+SUPPLIER = "rapportering@nordiskmedisinsk.no"
+
+PAGES_TO_CHECK: list[tuple[str | None, str]] = [
+    (None, "/signin"),
+    (OFFICER, "/"),
+    (OFFICER, "/reports"),
+    (OFFICER, "/reports?text=glove&severity=CRITICAL"),
+    (OFFICER, "/reports/{inspection}"),
+    (MEMBER, "/reports/{inspection}"),
+    (SUPPLIER, "/"),
+    (SUPPLIER, "/reports/{inspection}"),
+    (MEMBER, "/reports/00000000-0000-0000-0000-000000000000"),  # the not-found page
+]
+
+
+@pytest.mark.parametrize("language", ["nb", "sv", "en"])
+def test_every_page_has_no_axe_violations(
+    visitor_factory: Any, demo_report_ids: dict[str, str], language: str
+) -> None:
+    ids = {key: demo_report_ids[title] for key, title in REPORTS.items()}
+    visitors: dict[str | None, Any] = {}
+    failures: list[str] = []
+    for user, template in PAGES_TO_CHECK:
+        if user not in visitors:
+            visitors[user] = visitor_factory(language)
+            if user is not None:
+                visitors[user].sign_in(user)
+        visitor = visitors[user]
+        response = visitor.goto(template.format(**ids))
+        assert response.status in (200, 404), f"{template}: {response.status}"
+        assert visitor.page.locator("html").get_attribute("lang") == language
+        try:
+            visitor.assert_accessible()
+        except AssertionError as exc:
+            failures.append(str(exc))
+    assert failures == [], "\n".join(failures)

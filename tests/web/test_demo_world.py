@@ -1,0 +1,59 @@
+"""The demo world in a real browser: a member body's officer finds the glove-factory
+report, sees what is withheld from it and downloads the shared PDF; the supplier
+sees its corrective actions; an outsider gets a not-found page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+OFFICER = "innkjop@bergen.kommune.no"  # a member of Oslo's framework agreement
+SUPPLIER = "rapportering@nordiskmedisinsk.no"  # the glove supplier
+OUTSIDER = "upphandling@regionstockholm.se"  # not in the framework agreement
+GLOVES = "nitrile glove factory"
+
+
+def test_officer_supplier_and_outsider(visitor_factory: Any) -> None:
+    officer = visitor_factory("en")
+    officer.sign_in(OFFICER)
+    page = officer.page
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Audit reports").click()
+    page.get_by_label("Search").fill("glove factory")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name=GLOVES).first.wait_for()
+    officer.assert_accessible()
+    page.get_by_role("link", name=GLOVES).first.click()
+    page.get_by_role("heading", level=1).wait_for()
+    report_path = page.url.removeprefix(officer.base_url)
+    assert report_path.startswith("/reports/")
+
+    commercial = page.locator("#commercial-notes [data-withheld='commercialNotes']")
+    interviews = page.locator("#worker-interviews [data-withheld='workerInterviews']")
+    assert "Withheld" in commercial.inner_text() and "Restricted" in commercial.inner_text()
+    assert "Withheld" in interviews.inner_text() and "Personal data" in interviews.inner_text()
+    assert "recruitment fees" in page.locator("#summary").inner_text()
+    officer.assert_accessible()
+
+    pdf_link = page.locator("#documents a[href]").filter(has_text=".pdf").first
+    with page.expect_download() as download_info:
+        pdf_link.click()
+    download = download_info.value
+    path = download.path()
+    assert path is not None
+    with open(path, "rb") as handle:
+        assert handle.read(5) == b"%PDF-"
+
+    supplier = visitor_factory("en")
+    supplier.sign_in(SUPPLIER)
+    supplier.goto(report_path)
+    actions = supplier.page.locator(".corrective-action")
+    assert actions.count() >= 1
+    assert "Reimburse recruitment fees" in actions.first.inner_text()
+    supplier.assert_accessible()
+
+    outsider = visitor_factory("en")
+    outsider.sign_in(OUTSIDER)
+    response = outsider.goto(report_path)
+    assert response.status == 404
+    assert outsider.page.get_by_role("heading", level=1).inner_text() == "Not found"
+    assert GLOVES not in outsider.page.content()
+    outsider.assert_accessible()

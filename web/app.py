@@ -1,0 +1,24 @@
+"""The web UI's routes, for `api.app.create_app` to mount beside /graphql."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from web.backend import Backend, PrincipalLookup
+from web.pages import auth, home, reports
+
+PAGES = (home, auth, reports)
+"""Page modules: each has `routes(backend)`. Add yours here (docs/web.md)."""
+
+
+def web_routes(backend: Backend) -> list[BaseRoute]:
+    routes: list[BaseRoute] = [
+        Mount("/static", StaticFiles(packages=[("web", "static")]), name="static")
+    ]
+    for module in PAGES:
+        routes.extend(module.routes(backend))
+    return routes
+
+
+__all__ = ["Backend", "PrincipalLookup", "web_routes"]
