@@ -50,9 +50,7 @@ def test_a_form_post_without_its_csrf_token_is_refused(
         assert "kjede_session" not in response.cookies
     token = dev_sign_in(app_client, EMAIL, oslo)
     # Signed in: a token from the anonymous page no longer fits the session either.
-    response = app_client.post(
-        "/signout", data={"csrf_token": "f" * 64}, follow_redirects=False
-    )
+    response = app_client.post("/signout", data={"csrf_token": "f" * 64}, follow_redirects=False)
     assert response.status_code == 403
     assert app_client.get("/", follow_redirects=False).status_code == 200
     assert token
