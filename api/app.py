@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import anyio.to_thread
 from cross_web import HTTPException
@@ -44,8 +46,8 @@ from services.scope import Scope
 from settings import Settings
 from storage import audit_keys, audit_log, signed_urls
 from storage.db import (
+    RequestConnection,
     Timeouts,
-    bounded_connection,
     make_async_engine,
     make_async_session_factory,
     make_engine,
@@ -133,26 +135,54 @@ class GraphQLEndpoint:
             request.headers.get(GATEWAY_SECRET_HEADER),
             dev=settings.is_dev,
         )
-        # One connection for the whole request: GraphQL resolves sibling fields
-        # concurrently, and a session that had to check a connection out again
-        # (after a commit, or on its first query) would race with itself.
-        async with (
-            bounded_connection(
-                services.async_engine, Timeouts.from_settings(settings)
-            ) as connection,
-            services.sessions(bind=connection) as session,
-        ):
-            try:
-                principal = await authenticate(
-                    session, services.verifier, request.headers.get("authorization")
-                )
-            except AuthenticationError as exc:
-                return graphql_error(401, "UNAUTHENTICATED", str(exc))
-            if principal is None and limits.is_multipart(content_type):
-                # Refused before a byte of the upload is spooled.
+        try:
+            return await self.respond(request, content_type)
+        finally:
+            await request.close()  # the upload's spool files
+
+    async def respond(self, request: Request, content_type: str | None) -> Response:
+        services = self.services
+        settings = services.settings
+        timeouts = Timeouts.from_settings(settings)
+        principal: Principal | None = None
+        multipart = limits.is_multipart(content_type)
+        if multipart:
+            # Who sends an upload is known before a byte of it is read; the body
+            # is then spooled to disk while the request holds no connection.
+            async with (
+                RequestConnection(services.async_engine, timeouts) as connection,
+                services.sessions(bind=connection) as session,
+            ):
+                try:
+                    principal = await authenticate(
+                        session, services.verifier, request.headers.get("authorization")
+                    )
+                except AuthenticationError as exc:
+                    return graphql_error(401, "UNAUTHENTICATED", str(exc))
+            if principal is None:
                 return graphql_error(
                     401, "UNAUTHENTICATED", "an upload needs 'Authorization: Bearer <token>'"
                 )
+        refused = await read_body(request, multipart)
+        if refused is not None:
+            return refused
+        # One connection for the rest of the request: GraphQL resolves sibling
+        # fields concurrently, and a session that had to check a connection out
+        # again (after a commit, or on its first query) would race with itself.
+        # Work outside the database gives it back meanwhile (Scope.without_connection).
+        lease = RequestConnection(services.async_engine, timeouts)
+        async with lease as connection, services.sessions(bind=connection) as session:
+            if not multipart:
+                try:
+                    principal = await authenticate(
+                        session, services.verifier, request.headers.get("authorization")
+                    )
+                except AuthenticationError as exc:
+                    return graphql_error(401, "UNAUTHENTICATED", str(exc))
+
+            async def still_wanted() -> bool:
+                return not await request.is_disconnected()
+
             scope = Scope(
                 session=session,
                 principal=principal,
@@ -162,6 +192,8 @@ class GraphQLEndpoint:
                 # Download URLs signed in this request are bound to its viewer.
                 url_secret=signed_urls.ViewerKey(services.url_secret, url_viewer(principal)),
                 base_url=str(request.base_url).rstrip("/"),
+                connection=lease,
+                still_wanted=still_wanted,
             )
             context = Context(request=request, scope=scope)
             try:
@@ -169,14 +201,13 @@ class GraphQLEndpoint:
                 if refused is not None:
                     return refused
                 response = await self.view.run(request, context=context)
-            except HTTPException as exc:  # e.g. GET /graphql when GraphiQL is off
-                return status_error(exc.status_code, exc.reason)
-            except StarletteHTTPException as exc:  # a malformed multipart body
-                return status_error(exc.status_code, exc.detail)
-            except limits.BodyTooLarge as exc:
-                return too_large(exc)
-            except UnicodeDecodeError:  # a multipart field that is not UTF-8
-                return status_error(400, "the request body is not valid UTF-8")
+            except (
+                HTTPException,
+                StarletteHTTPException,
+                limits.BodyTooLarge,
+                UnicodeDecodeError,
+            ) as exc:
+                return refusal(exc)
             if scope.reads.events:
                 # Sensitive data leaves only once its reads are on the audit log.
                 async with write_transaction(session):
@@ -188,6 +219,35 @@ class GraphQLEndpoint:
             return response
 
 
+async def read_body(request: Request, multipart: bool) -> Response | None:
+    """Read the whole body before the request takes a database connection, so a
+    slow client holds none: JSON into memory (it is capped small), an upload
+    spooled to temporary files (Starlette's form parser; the view reuses it)."""
+    if request.method != "POST":
+        return None
+    try:
+        if multipart:
+            await request.form()
+        else:
+            await request.body()
+    except (HTTPException, StarletteHTTPException, limits.BodyTooLarge, UnicodeDecodeError) as exc:
+        return refusal(exc)
+    return None
+
+
+def refusal(
+    exc: HTTPException | StarletteHTTPException | limits.BodyTooLarge | UnicodeDecodeError,
+) -> Response:
+    """A transport refusal as a coded JSON error."""
+    if isinstance(exc, HTTPException):  # e.g. GET /graphql when GraphiQL is off
+        return status_error(exc.status_code, exc.reason)
+    if isinstance(exc, StarletteHTTPException):  # a malformed multipart body
+        return status_error(exc.status_code, exc.detail)
+    if isinstance(exc, limits.BodyTooLarge):
+        return too_large(exc)
+    return status_error(400, "the request body is not valid UTF-8")  # a multipart field
+
+
 async def claim_idempotency_key(
     request: Request, session: AsyncSession, settings: Settings, principal: Principal | None
 ) -> Response | None:
@@ -197,13 +257,14 @@ async def claim_idempotency_key(
     key = request.headers.get(idempotency.HEADER)
     if key is None or principal is None or request.method != "POST":
         return None
-    try:
+    content_type = request.headers.get("content-type")
+    if limits.is_multipart(content_type):
+        # Spooled already (read_body); the boundary differs between retries.
+        body = await form_digest(request)
+        content_type = "multipart/form-data"
+    else:
         body = await request.body()
-    except limits.BodyTooLarge as exc:
-        return too_large(exc)
-    hashed = idempotency.request_hash(
-        request.method, request.url.path, request.headers.get("content-type"), body
-    )
+    hashed = idempotency.request_hash(request.method, request.url.path, content_type, body)
     try:
         found = await idempotency.look_up(session, settings, principal.user_id, key, hashed)
     except DomainError as exc:
@@ -217,6 +278,29 @@ async def claim_idempotency_key(
         )
     request.state.idempotency = found
     return None
+
+
+async def form_digest(request: Request) -> bytes:
+    """What identifies a multipart request: its fields, and each file's name and sha256."""
+    digest = hashlib.sha256()
+    for name, value in (await request.form()).multi_items():
+        if isinstance(value, str):
+            parts = [b"field", name.encode(), value.encode()]
+        else:
+            file_digest = await anyio.to_thread.run_sync(sha256_of, value.file)
+            parts = [b"file", name.encode(), (value.filename or "").encode(), file_digest]
+        for part in parts:
+            digest.update(len(part).to_bytes(8, "big") + part)
+    return digest.digest()
+
+
+def sha256_of(file: BinaryIO) -> bytes:
+    file.seek(0)
+    digest = hashlib.sha256()
+    while chunk := file.read(1024 * 1024):
+        digest.update(chunk)
+    file.seek(0)
+    return digest.digest()
 
 
 def too_large(exc: limits.BodyTooLarge) -> Response:

@@ -19,6 +19,8 @@ def field(*, description: str) -> Callable[[ResolverT], ResolverT]:
     return cast("Callable[[ResolverT], ResolverT]", strawberry.field(description=description))
 
 
-def mutation(*, description: str) -> Callable[[ResolverT], ResolverT]:
+def mutation(*, description: str, staged: bool = False) -> Callable[[ResolverT], ResolverT]:
     """`@transactional_mutation(description)`: all or nothing."""
-    return cast("Callable[[ResolverT], ResolverT]", transactional_mutation(description))
+    return cast(
+        "Callable[[ResolverT], ResolverT]", transactional_mutation(description, staged=staged)
+    )

@@ -19,6 +19,13 @@ from services import idempotency, writes
 
 
 class Transactional(FieldExtension):
+    """`staged`: the service opens the write itself (`services.writes.mutation`),
+    after work done outside the database, e.g. storing an upload's bytes."""
+
+    def __init__(self, *, staged: bool = False) -> None:
+        super().__init__()
+        self.staged = staged
+
     def resolve(
         self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any
     ) -> Any:  # pragma: no cover - every mutation is async
@@ -30,12 +37,18 @@ class Transactional(FieldExtension):
         scope = info.context.scope
         request = info.context.request
         claim = getattr(request.state, "idempotency", None) if request is not None else None
-        async with writes.mutation(scope):
-            if isinstance(claim, idempotency.Claim):
+        if isinstance(claim, idempotency.Claim):
+
+            async def reserve() -> None:
                 await idempotency.reserve(scope, claim)
+
+            scope.write_prelude = reserve
+        if self.staged:
+            return await next_(source, info, **kwargs)
+        async with writes.mutation(scope):
             return await next_(source, info, **kwargs)
 
 
-def transactional_mutation(description: str) -> Any:
+def transactional_mutation(description: str, *, staged: bool = False) -> Any:
     """`strawberry.mutation` as every kjede mutation is declared: transactional."""
-    return strawberry.mutation(description=description, extensions=[Transactional()])
+    return strawberry.mutation(description=description, extensions=[Transactional(staged=staged)])

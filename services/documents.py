@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import anyio.to_thread
@@ -26,7 +27,7 @@ from services.content.renditions import render_json, render_pdf
 from services.content.worker import check_upload
 from services.scope import Scope
 from storage import models, signed_urls
-from storage.objects import ObjectStore, ObjectTooLarge, StoredObject
+from storage.objects import CHUNK_SIZE, ObjectStore, ObjectTooLarge, StoredObject
 
 
 @dataclass(frozen=True)
@@ -109,17 +110,20 @@ async def store_upload(
         raise InvalidInput("file", str(exc)) from exc
 
     def put() -> StoredObject:
+        # The worker reads the upload by name (the server's spool has none) and a
+        # PDF's cleaned copy is written to a file, never held in memory; the store
+        # then sends that file as it is (`ObjectStore.put_file`), without a copy.
         with (
             tempfile.NamedTemporaryFile(prefix="kjede-upload-") as copy,
             tempfile.NamedTemporaryFile(prefix="kjede-cleaned-") as cleaned,
         ):
-            shutil.copyfileobj(source, copy)
+            shutil.copyfileobj(source, copy, CHUNK_SIZE)
             copy.flush()
             written = check_upload(copy.name, cleaned.name, content_type)
-            with open(cleaned.name if written else copy.name, "rb") as stored:
-                return objects.put(
-                    tenant_id, stored, content_type=content_type, max_bytes=max_bytes
-                )
+            stored = Path(cleaned.name if written else copy.name)
+            if stored.stat().st_size > max_bytes:
+                raise ObjectTooLarge(f"upload exceeds {max_bytes} bytes")
+            return objects.put_file(tenant_id, stored, content_type=content_type)
 
     try:
         return await anyio.to_thread.run_sync(put)

@@ -28,11 +28,12 @@ from domain.enums import (
 )
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.text import TEXT_LIMIT, optional_text, require_text
-from services import coordination, engagements
+from services import coordination, engagements, writes
 from services.audit_reports import REPORT_COLUMNS, get_report
 from services.documents import DocumentView, Upload, present_documents, store_upload
 from services.scope import Scope
 from storage import models
+from storage.objects import StoredObject
 
 
 @dataclass(frozen=True)
@@ -262,7 +263,34 @@ async def upload_document(
     classification: Classification,
     selected: frozenset[str],
 ) -> DocumentView:
-    """Attach a document (streamed to the object store, in the body's tenant)."""
+    """Attach a document, in two steps. The bytes go to the object store (in the
+    body's tenant) first, while the request holds no database connection; then
+    one write checks everything again and commits the row. A row therefore never
+    names a missing object; an object whose row does not commit (a refusal, an
+    outage, a client that hung up) is an orphan for `kjede objects sweep`."""
+    row = await writable_for_upload(scope, report_id)  # refuse early, before any byte moves
+    tenant_id = row.commissioned_by_id
+    async with scope.without_connection():
+        stored = await store_upload(
+            scope.objects, tenant_id, upload, scope.settings.max_upload_bytes
+        )
+    async with writes.mutation(scope):
+        row = await writable_for_upload(scope, report_id)
+        cleared = AUDIT_REPORT.clearance(row, await scope.facts())
+        if not await scope.still_wanted():
+            raise Conflict("the client hung up before the document was attached")
+        document = await attach_document(scope, row, upload, stored, classification)
+    if cleared is None:  # pragma: no cover - party_row found the row visible
+        raise NotFound(f"no audit report with id {report_id} that you may see")
+    views = present_documents(scope, cleared, [document], selected, own_upload=True)
+    if views:
+        return views[0]
+    # Above the uploader's own clearance (PERSONAL without the role): it may know
+    # the upload landed, not fetch it back.
+    return DocumentView(disclose(row_values(document), DOCUMENT, cleared), None)
+
+
+async def writable_for_upload(scope: Scope, report_id: str) -> models.AuditReport:
     row = await party_row(scope, report_id, Action.UPLOAD, Resource.DOCUMENT)
     if row.status not in (AuditReportStatus.DRAFT, AuditReportStatus.SUBMITTED):
         raise Conflict(f"documents cannot be added to a {row.status.value} report")
@@ -270,9 +298,16 @@ async def upload_document(
         d for d in await scope.loaders.reports.documents.load(row.id) if not d.is_rendition
     ]
     limits.check_room("documents", "report", len(originals), limits.MAX_ORIGINALS_PER_REPORT)
-    stored = await store_upload(
-        scope.objects, row.commissioned_by_id, upload, scope.settings.max_upload_bytes
-    )
+    return row
+
+
+async def attach_document(
+    scope: Scope,
+    row: models.AuditReport,
+    upload: Upload,
+    stored: StoredObject,
+    classification: Classification,
+) -> models.Document:
     document = models.Document(
         report_id=row.id,
         owner_id=row.commissioned_by_id,
@@ -284,13 +319,5 @@ async def upload_document(
         classification=classification,
     )
     scope.session.add(document)
-    cleared = AUDIT_REPORT.clearance(row, await scope.facts())
     await scope.commit()
-    if cleared is None:  # pragma: no cover - party_row found the row visible
-        raise NotFound(f"no audit report with id {report_id} that you may see")
-    views = present_documents(scope, cleared, [document], selected, own_upload=True)
-    if views:
-        return views[0]
-    # Above the uploader's own clearance (PERSONAL without the role): it may know
-    # the upload landed, not fetch it back.
-    return DocumentView(disclose(row_values(document), DOCUMENT, cleared), None)
+    return document

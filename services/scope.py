@@ -4,6 +4,8 @@ store and the read log. Built per request by the API (or once by the CLI)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +17,12 @@ from authz.viewer import ViewerFacts, load_viewer_facts
 from domain.errors import Unauthenticated
 from services.loaders import Loaders
 from settings import Settings
+from storage.db import RequestConnection
 from storage.objects import ObjectStore
+
+
+async def _wanted() -> bool:
+    return True
 
 
 @dataclass
@@ -27,6 +34,14 @@ class Scope:
     settings: Settings
     url_secret: bytes
     base_url: str | None = None  # absolute links (signed local downloads) start here
+    # The API's request connection, given up during work that is not the database's.
+    connection: RequestConnection | None = None
+    # False once nobody waits for the answer (the client hung up): a mutation that
+    # worked outside the database checks it before it commits.
+    still_wanted: Callable[[], Awaitable[bool]] = _wanted
+    # Run first inside every mutation's write (`services.writes.mutation`), e.g.
+    # reserving the request's Idempotency-Key.
+    write_prelude: Callable[[], Awaitable[None]] | None = None
     reads: ReadLog = field(init=False)
     loaders: Loaders = field(init=False)
     _facts: ViewerFacts | None = field(default=None, init=False, repr=False)
@@ -54,6 +69,20 @@ class Scope:
             if self._facts is None:
                 self._facts = await load_viewer_facts(self.session, self.principal, self.authorizer)
         return self._facts
+
+    @contextlib.asynccontextmanager
+    async def without_connection(self) -> AsyncIterator[None]:
+        """For work outside the database (the object store, checking a file): the
+        request's connection is back in the pool meanwhile, so a slow or frozen
+        store cannot exhaust it. Reads before are committed; loaders start afresh."""
+        if self.connection is None:  # the CLI: its session holds no connection between uses
+            if self.session.in_transaction():
+                await self.session.commit()
+            yield
+            return
+        async with self.connection.released(self.session):
+            yield
+        self.loaders.forget()
 
     async def commit(self) -> None:
         """Commit a change; what the request reads afterwards is read afresh."""

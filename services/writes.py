@@ -33,6 +33,8 @@ async def mutation(scope: Scope) -> AsyncIterator[None]:
     async with write_transaction(scope.session):
         scope.loaders.forget()
         try:
+            if scope.write_prelude is not None:
+                await scope.write_prelude()
             yield
         except BaseException as exc:
             await scope.rollback()

@@ -143,6 +143,15 @@ def make_async_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any)
     aurl = async_url(url)
     if aurl.startswith("sqlite"):
         _private_sqlite_file(aurl)
+        if ":memory:" not in aurl and "mode=memory" not in aurl:
+            # The same bounded pool as PostgreSQL (an in-memory database keeps
+            # SQLAlchemy's single shared connection).
+            kwargs = {
+                "pool_size": timeouts.pool_size,
+                "max_overflow": timeouts.max_overflow,
+                "pool_timeout": timeouts.pool_seconds,
+                **kwargs,
+            }
         engine = create_async_engine(aurl, **kwargs)
         pragmas = functools.partial(
             _sqlite_pragmas, busy_timeout_ms=timeouts.sqlite_busy_timeout_ms
@@ -175,6 +184,15 @@ async def bounded_connection(
     """`engine.connect()` whose checkout (pool wait, connect, liveness ping) ends in
     `TimeoutError` after the connect and pool timeouts, even when the server is
     frozen and the ping would wait forever."""
+    connection = await checkout(engine, timeouts)
+    try:
+        yield connection
+    finally:
+        await connection.close()
+
+
+async def checkout(engine: AsyncEngine, timeouts: Timeouts | None = None) -> AsyncConnection:
+    """A started connection (see `bounded_connection`); the caller closes it."""
     timeouts = timeouts or Timeouts()
     connection = engine.connect()
     checkout = asyncio.ensure_future(connection.start())
@@ -190,10 +208,57 @@ async def bounded_connection(
         checkout.add_done_callback(_forget)
         raise TimeoutError("no database connection within the connect and pool timeouts")
     checkout.result()
-    try:
-        yield connection
-    finally:
+    return connection
+
+
+class RequestConnection:
+    """The one connection a request's session is bound to, held only while the
+    request uses the database.
+
+    GraphQL resolves sibling fields concurrently on one session, so a request
+    keeps one connection rather than checking one out per statement. Work that
+    is not the database's (the object store, checking a file) runs inside
+    `released(session)`: the connection goes back to the pool meanwhile and a new
+    one is bound on the way back (`TimeoutError` if none comes in time)."""
+
+    def __init__(self, engine: AsyncEngine, timeouts: Timeouts | None = None) -> None:
+        self.engine = engine
+        self.timeouts = timeouts or Timeouts()
+        self.connection: AsyncConnection | None = None
+
+    async def __aenter__(self) -> AsyncConnection:
+        self.connection = await checkout(self.engine, self.timeouts)
+        return self.connection
+
+    async def __aexit__(self, *_: object) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            await connection.close()
+
+    @asynccontextmanager
+    async def released(self, session: AsyncSession) -> AsyncIterator[None]:
+        """Without a connection for the block. The session's open (read) transaction
+        is committed first; it must not be inside a write (`write_transaction`)."""
+        connection = self.connection
+        if connection is None:
+            raise RuntimeError("the request holds no connection to release")
+        if connection.info.get(WRITE_FLAG):
+            raise RuntimeError("a write transaction cannot give up its connection")
+        if session.in_transaction():
+            await session.commit()
+        self.connection = None
         await connection.close()
+        try:
+            yield
+        finally:
+            self.connection = await checkout(self.engine, self.timeouts)
+            _rebind(session, self.connection)
+
+
+def _rebind(session: AsyncSession, connection: AsyncConnection) -> None:
+    """Bind a session that has no transaction open to another connection."""
+    session.bind = connection
+    session.sync_session.bind = connection.sync_connection
 
 
 WRITE_FLAG = "kjede.write"

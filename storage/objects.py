@@ -25,7 +25,7 @@ from typing import IO, TYPE_CHECKING, BinaryIO, Protocol
 import certifi
 import urllib3
 from minio import Minio
-from minio.error import S3Error
+from minio.error import S3Error, ServerError
 from minio.helpers import DictType
 
 from storage.private import private_directory
@@ -42,6 +42,7 @@ __all__ = [
     "ObjectInfo",
     "ObjectNotFound",
     "ObjectStore",
+    "ObjectStoreRefused",
     "ObjectTooLarge",
     "S3ObjectStore",
     "StoredObject",
@@ -53,6 +54,7 @@ __all__ = [
 ]
 
 CHUNK_SIZE = 1024 * 1024
+_PUT_URL_TTL = datetime.timedelta(minutes=15)
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 # A tenant id becomes a directory name (local) or key prefix (S3): allow only
@@ -91,6 +93,10 @@ class ObjectNotFound(Exception):
     """No object is stored under this key."""
 
 
+class ObjectStoreRefused(Exception):
+    """The object store refused a request (4xx): a configuration error, not an outage."""
+
+
 class ObjectTooLarge(Exception):
     """The upload exceeded its `max_bytes` limit; nothing was stored."""
 
@@ -108,6 +114,12 @@ class ObjectStore(Protocol):
         max_bytes: int | None = None,
     ) -> StoredObject:
         """Store `stream` under `"{tenant_id}/{sha256}"`; nothing is visible unless it verified."""
+        ...
+
+    def put_file(
+        self, tenant_id: str, path: Path, *, content_type: str = DEFAULT_CONTENT_TYPE
+    ) -> StoredObject:
+        """Store the local file at `path` (hashed, then sent from the file, not copied)."""
         ...
 
     def open(self, key: str) -> Iterator[bytes]:
@@ -191,6 +203,17 @@ def _spool(
     return sha256, size
 
 
+def _hash(file: BinaryIO) -> tuple[str, int]:
+    """(sha256, size) of a file, read from its start."""
+    file.seek(0)
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := file.read(CHUNK_SIZE):
+        size += len(chunk)
+        digest.update(chunk)
+    return digest.hexdigest(), size
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
@@ -259,6 +282,12 @@ class LocalObjectStore:
         finally:
             tmp.unlink(missing_ok=True)
         return StoredObject(object_key(tenant_id, sha256), sha256, size, content_type)
+
+    def put_file(
+        self, tenant_id: str, path: Path, *, content_type: str = DEFAULT_CONTENT_TYPE
+    ) -> StoredObject:
+        with open(path, "rb") as stream:
+            return self.put(tenant_id, stream, content_type=content_type)
 
     def _content_type(self, path: Path) -> str:
         try:
@@ -377,13 +406,14 @@ class S3ObjectStore:
             raise ValueError(f"object store URL must be http(s)://host[:port]: {endpoint_url!r}")
         self.bucket = bucket
         # An explicit region spares minio a GetBucketLocation round trip.
+        self._http = _http_client(connect_timeout, read_timeout, retries, backoff)
         self._client = Minio(
             url.netloc,
             access_key=access_key,
             secret_key=secret_key,
             secure=url.scheme == "https",
             region=region,
-            http_client=_http_client(connect_timeout, read_timeout, retries, backoff),
+            http_client=self._http,
         )
         self._bucket_ready = False
 
@@ -411,21 +441,44 @@ class S3ObjectStore:
             sha256, size = _spool(
                 stream, spool, expected_sha256=expected_sha256, max_bytes=max_bytes
             )
-            spool.seek(0)
-            if not self._bucket_ready:
-                self.ensure_bucket()
             key = object_key(tenant_id, sha256)
-            # One part in flight: minio's parallel uploader queues parts without
-            # bound, which would read the whole spool into memory.
-            self._client.put_object(
-                self.bucket,
-                key,
-                spool,
-                length=size,
-                content_type=content_type,
-                num_parallel_uploads=1,
-            )
+            self._send(key, spool, size, content_type)
         return StoredObject(key, sha256, size, content_type)
+
+    def put_file(
+        self, tenant_id: str, path: Path, *, content_type: str = DEFAULT_CONTENT_TYPE
+    ) -> StoredObject:
+        validate_tenant_id(tenant_id)
+        with open(path, "rb") as file:
+            sha256, size = _hash(file)
+            key = object_key(tenant_id, sha256)
+            self._send(key, file, size, content_type)
+        return StoredObject(key, sha256, size, content_type)
+
+    def _send(self, key: str, file: BinaryIO, size: int, content_type: str) -> None:
+        """One PUT streamed from `file` (rewound on a retry): memory stays at a few
+        socket buffers whatever the size, and there is no multipart round trip.
+        minio's put_object reads each part into memory (its parallel uploader
+        queues them without bound); a presigned URL lets us stream instead."""
+        if not self._bucket_ready:
+            self.ensure_bucket()
+        file.seek(0)
+        url = self._client.presigned_put_object(self.bucket, key, expires=_PUT_URL_TTL)
+        response = self._http.request(
+            "PUT",
+            url,
+            body=file,
+            headers={"Content-Length": str(size), "Content-Type": content_type},
+            preload_content=True,
+        )
+        if response.status >= 500:
+            raise ServerError(
+                f"object store answered {response.status} to PUT {key}", response.status
+            )
+        if response.status != 200:
+            raise ObjectStoreRefused(
+                f"object store refused PUT {key}: {response.status} {response.data[:300]!r}"
+            )
 
     def open(self, key: str) -> Iterator[bytes]:
         _, sha256 = parse_object_key(key)

@@ -141,7 +141,8 @@ class AuditReportMutations:
         )
         return AuditReport.from_disclosed(report)
 
-    @mutation(description="Attach a document (streamed to the object store).")
+    # Staged: the bytes go to the object store before the write transaction opens.
+    @mutation(description="Attach a document (streamed to the object store).", staged=True)
     async def upload_document(
         self, info: Info, report_id: strawberry.ID, file: Upload, classification: Classification
     ) -> Document:

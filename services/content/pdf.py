@@ -16,7 +16,6 @@ rewrites a PDF with its pages only, without metadata or scripts.
 from __future__ import annotations
 
 import html
-import io
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -102,7 +101,8 @@ def _unreadable(exc: Exception) -> UnsupportedDocument:
 
 
 def strip_pdf(src: BinaryIO, dst: BinaryIO) -> None:
-    """Rewrite the PDF in `src` to `dst` with its pages only, without metadata or scripts.
+    """Rewrite the PDF in `src` to `dst` (empty, readable: opened w+b) with its pages
+    only, without metadata or scripts.
 
     Drops the document information dictionary (Author, Creator, Producer,
     Title, Subject, Keywords), the catalog's XMP stream and per-page metadata.
@@ -124,19 +124,25 @@ def strip_pdf(src: BinaryIO, dst: BinaryIO) -> None:
                 _remove_actions(annotation)
             writer.add_page(page)
         writer.metadata = None  # no /Info at all, not even pypdf's Producer
-        buffer = io.BytesIO()
-        writer.write(buffer)
-        scripts = [extra for extra in pdf_extras(PdfReader(buffer)) if "script" in extra]
+        # Written straight to `dst` (a file opened w+b), not into memory first,
+        # then read back from it to check that nothing runnable survived.
+        dst.seek(0)
+        dst.truncate()
+        writer.write(dst)
+        dst.flush()
+        dst.seek(0)
+        scripts = [extra for extra in pdf_extras(PdfReader(dst)) if "script" in extra]
     except UnsupportedDocument:
         raise
     except Exception as exc:  # pypdf raises many kinds of errors on malformed files
         raise _unreadable(exc) from exc
     if scripts:
+        dst.seek(0)
+        dst.truncate()
         raise UnsupportedDocument(
             f"the PDF carries {scripts[0]} that could not be removed; "
             "print it to a new PDF and upload that"
         )
-    dst.write(buffer.getvalue())
 
 
 def _remove_actions(annotation: DictionaryObject) -> None:

@@ -142,7 +142,7 @@ def _check_upload(source_path: str, cleaned_path: str, content_type: str) -> boo
         check_file(content_type, source)
         if content_type != PDF:
             return False
-        with open(cleaned_path, "wb") as cleaned:
+        with open(cleaned_path, "w+b") as cleaned:
             strip_pdf_metadata(source, cleaned)
     return True
 
