@@ -92,6 +92,7 @@ GRANTS: dict[tuple[Resource, Action], frozenset[Role]] = {
     ),
     (Resource.FINDING, Action.CREATE): REPORT_AUTHORS,
     (Resource.DOCUMENT, Action.UPLOAD): REPORT_AUTHORS,
+    (Resource.SELF_REPORT, Action.READ): EVERY_ROLE,
     (Resource.SELF_REPORT, Action.SUBMIT): frozenset({ADMIN, SUPPLIER_REPORTER}),
     (Resource.SELF_REPORT, Action.GRANT): frozenset({ADMIN, SUPPLIER_REPORTER}),
     (Resource.MINI_COMPETITION, Action.CREATE): BUYERS,

@@ -13,6 +13,9 @@ MAX_DOCUMENTS_PER_REPORT = 20  # originals and renditions
 MAX_ORIGINALS_PER_REPORT = MAX_DOCUMENTS_PER_REPORT - MAX_RENDITIONS_PER_REPORT
 MAX_NETWORK_PARTICIPANTS = 500  # members and invited bodies together
 MAX_RANKED_SUPPLIERS = 20  # ranks 1..20 of a framework agreement
+MAX_SITES_PER_SELF_REPORT = 50  # production sites one self-report version lists
+MAX_SUB_SUPPLIERS_PER_SELF_REPORT = 200
+MAX_SELF_REPORT_CHANGES = 100  # versions one selfReportChanges answer holds
 
 
 def check_room(what: str, holder: str, count: int, maximum: int) -> None:

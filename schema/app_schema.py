@@ -27,6 +27,7 @@ from schema.facilities import FacilityQueries
 from schema.input_guard import RejectUnstorableText, describe_list_arguments
 from schema.networks import NetworkMutations, NetworkQueries
 from schema.organizations import OrganizationQueries
+from schema.self_reports import SelfReportMutations, SelfReportQueries
 from schema.viewer import ViewerQueries
 from settings import Settings
 
@@ -41,6 +42,7 @@ class Query(
     AuditReportQueries,
     EngagementQueries,
     CoordinationQueries,
+    SelfReportQueries,
 ):
     pass
 
@@ -52,6 +54,7 @@ class Mutation(
     AuditReportMutations,
     EngagementMutations,
     CoordinationMutations,
+    SelfReportMutations,
 ):
     pass
 

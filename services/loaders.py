@@ -79,6 +79,7 @@ class Loaders:
         # Loaders a capability builds on first use because they need the whole
         # scope (e.g. the viewer's facts), by name; dropped with the rest.
         self.batches: dict[str, DataLoader[Any, Any]] = {}
+        self.self_report_sites = DataLoader(load_fn=facilities_by_self_report(session))
 
 
 class ReportLoaders:
@@ -113,6 +114,25 @@ def facilities_by_report(
             select(link.report_id, models.Facility)
             .join(models.Facility, models.Facility.id == link.facility_id)
             .where(link.report_id.in_(report_ids))
+            .order_by(models.Facility.name, models.Facility.id)
+        )
+        groups: dict[str, list[models.Facility]] = defaultdict(list)
+        for report_id, facility in await session.execute(stmt):
+            groups[report_id].append(facility)
+        return [groups.get(key, []) for key in report_ids]
+
+    return load
+
+
+def facilities_by_self_report(
+    session: AsyncSession,
+) -> Callable[[list[str]], Awaitable[list[list[models.Facility]]]]:
+    async def load(report_ids: list[str]) -> list[list[models.Facility]]:
+        link = models.SelfReportSite
+        stmt = (
+            select(link.self_report_id, models.Facility)
+            .join(models.Facility, models.Facility.id == link.facility_id)
+            .where(link.self_report_id.in_(report_ids))
             .order_by(models.Facility.name, models.Facility.id)
         )
         groups: dict[str, list[models.Facility]] = defaultdict(list)

@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     # (empty: found on PATH); they must be at least the server's major version.
     postgres_bin_dir: Path | None = None
 
+    # Facility deduplication (domain/facilities.py): a site matches another in its
+    # country when both its name and its address score at least this (rapidfuzz, 0-100).
+    facility_match_threshold: float = Field(default=88.0, ge=50.0, le=100.0)
+
     # Shared secrets: `_service { sdl }` answers only a request carrying
     # X-Kjede-Gateway-Secret, /metrics only `Authorization: Bearer <metrics secret>`.
     # Unset, both are open in dev and closed in prod.

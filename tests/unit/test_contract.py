@@ -30,11 +30,6 @@ CONTRACT = Path(__file__).resolve().parents[1] / "contract" / "API_CONTRACT.grap
 # call-offs and mini-competitions, and national coordination.
 NOT_YET = {
     # self-reports and corrective-action follow-up (issue 12)
-    "Query.selfReports",
-    "Query.selfReportChanges",
-    "Mutation.submitSelfReport",
-    "Mutation.grantSelfReportAccess",
-    "Mutation.revokeSelfReportAccess",
     "Mutation.respondToCorrectiveAction",
     "Mutation.verifyCorrectiveAction",
     # the supply-chain graph (issue 12)
@@ -55,10 +50,6 @@ NOT_YET = {
 }
 NOT_YET_TYPES = {
     # self-reports (issue 12)
-    "SelfReport",
-    "SubSupplierInput",
-    "SelfReportInput",
-    "FacilityInput",
     # the supply-chain graph (issue 12)
     "SupplyNode",
     "SupplyEdge",

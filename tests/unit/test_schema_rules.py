@@ -14,7 +14,14 @@ from graphql import GraphQLObjectType, GraphQLSchema
 
 from authz.coordination import FOCUS_AREA_OVERVIEW, FOLLOW_UP_STEP
 from authz.disclosure import PUBLIC, Policy
-from authz.records import AUDIT_REPORT, CONTRACT, CORRECTIVE_ACTION, DOCUMENT, FINDING
+from authz.records import (
+    AUDIT_REPORT,
+    CONTRACT,
+    CORRECTIVE_ACTION,
+    DOCUMENT,
+    FINDING,
+    SELF_REPORT,
+)
 from schema.app_schema import build_schema
 from settings import Settings
 
@@ -26,6 +33,7 @@ CLASSIFIED_TYPES: dict[str, Policy] = {
     "Contract": CONTRACT,
     "FocusAreaOverview": FOCUS_AREA_OVERVIEW,
     "FollowUpPlanStep": FOLLOW_UP_STEP,
+    "SelfReport": SELF_REPORT,
 }
 KERNEL_OUTPUTS = frozenset({"redactedFields", "downloadUrl"})
 
