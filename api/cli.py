@@ -13,6 +13,7 @@ from rich.console import Console
 
 from api.cli_ops import ops_app
 from api.cli_policy import policy_app
+from api.cli_reports import report_app
 from domain.enums import OrganizationKind, Role
 
 # Everything else is imported inside the command that uses it: `kjede --help`
@@ -37,6 +38,7 @@ app.add_typer(org_app, name="org")
 app.add_typer(user_app, name="user")
 app.add_typer(ops_app)  # objects sweep, backup, restore (api/cli_ops.py)
 app.add_typer(policy_app, name="policy")  # extra role grants (api/cli_policy.py)
+app.add_typer(report_app, name="report")  # annual report (api/cli_reports.py)
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
