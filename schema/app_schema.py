@@ -31,6 +31,10 @@ from schema.self_reports import SelfReportMutations, SelfReportQueries
 from schema.viewer import ViewerQueries
 from settings import Settings
 
+DOCUMENT_CACHE_SIZE = 1024
+"""Parsed and validated documents kept (strawberry's LRU caches live at module level,
+keyed by this size, so they are shared by every request)."""
+
 
 @strawberry.type
 class Query(
@@ -73,9 +77,9 @@ def build_schema(settings: Settings) -> strawberry.federation.Schema:
         ErrorCodes,
         RejectUnstorableText,
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: ParserCache(maxsize=1024),
+        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: AddValidationRules(list(rules)),
-        lambda: ValidationCache(maxsize=1024),
+        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: QueryLimits(limits),
     ]
     schema = FederationSchema(
