@@ -16,7 +16,8 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
-from schema.audit_reports import AuditReportMutations, AuditReportQueries
+from schema.audit_reports import COMPILED_ROOTS, AuditReportMutations, AuditReportQueries
+from schema.compiled import compiled_executor
 from schema.contracts import ContractMutations, ContractQueries
 from schema.coordination import CoordinationMutations, CoordinationQueries
 from schema.cost import Limits, QueryLimits, alias_rule, describe_list_sizes
@@ -89,6 +90,9 @@ def build_schema(settings: Settings) -> strawberry.federation.Schema:
         federation_version="2.11",
         config=StrawberryConfig(disable_field_suggestions=True),
         max_entities=settings.max_entities,
+        execution_context_class=(
+            compiled_executor(COMPILED_ROOTS) if settings.compiled_queries else None
+        ),
     )
     describe_list_sizes(schema._schema, limits)
     describe_list_arguments(schema._schema, settings.max_list_length)

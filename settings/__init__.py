@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     max_list_length: int = 1000
     # Largest request body read (JSON); a multipart upload may add max_upload_bytes.
     max_request_bytes: int = 1024 * 1024
+    # Run the report list and report-by-id queries through compiled plans
+    # (schema/compiled.py); off: graphql-core's generic executor for everything.
+    compiled_queries: bool = True
 
     # Documents.
     max_upload_bytes: int = 50 * 1024 * 1024

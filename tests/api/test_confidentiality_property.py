@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -41,6 +42,7 @@ from starlette.testclient import TestClient
 from api.app import Services, create_app
 from authz.enforcer import Authorizer
 from domain.enums import OrganizationKind, Role
+from schema.compiled import served
 from services.content.files import pdf_text
 from settings import Settings
 from storage import audit_log, db
@@ -918,9 +920,15 @@ def check_renditions(client: TestClient, built: Built, renditions: dict[str, str
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(worlds())
-def test_every_viewer_sees_exactly_what_its_relation_allows(spec: WorldSpec) -> None:
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "generic"])
+def test_every_viewer_sees_exactly_what_its_relation_allows(
+    compiled: bool, spec: WorldSpec
+) -> None:
+    """On both executors: the compiled plans (schema/compiled.py) and graphql-core's."""
+    served_before = served.compiled
     with tempfile.TemporaryDirectory() as directory:
         app_settings = Settings(
+            compiled_queries=compiled,
             data_dir=Path(directory) / "data",
             max_aliases=1000,
             max_tokens=100_000,
@@ -939,6 +947,7 @@ def test_every_viewer_sees_exactly_what_its_relation_allows(spec: WorldSpec) -> 
                 check_renditions(client, built, renditions)
         finally:
             engine.dispose()
+    assert (served.compiled > served_before) is compiled, "the reads ran on the wrong executor"
 
 
 def test_oracle_matches_the_design_on_a_fixed_world() -> None:
