@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from api.auth import (
 )
 from api.downloads import download
 from api.errors import graphql_error, status_error
+from api.gc_tuning import tune_gc
 from api.metrics import Metrics, MetricsMiddleware
 from api.tokens import AuthenticationError, TokenVerifier
 from api.unavailable import UnavailableAware, exception_handlers
@@ -379,9 +379,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         # Everything imported so far lives as long as the process: keep it out of
-        # the collector's generations, or each full collection walks it again.
-        gc.collect()
-        gc.freeze()
+        # the collector's generations, or each full collection walks it again; and
+        # collect the young generation less often (api/gc_tuning.py).
+        tune_gc()
         # Policy changes made by any process reach this one's snapshot (authz/policy_sync.py).
         watcher = PolicyWatcher(services.authorizer, services.engine)
         watcher.start()

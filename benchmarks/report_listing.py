@@ -1,21 +1,26 @@
 """How much the GraphQL report listing costs over one hand-written SQL query.
 
-    .venv/bin/python -m benchmarks.report_listing [--bodies 20] [--repeat 30]
+    .venv/bin/python -m benchmarks.report_listing [--databases sqlite,postgresql]
+        [--bodies 20] [--repeat 30] [--gc-sweep] [--json out.json] [--plot docs/x.png]
 
-Builds a fresh synthetic world (`storage.demo.seed_scale`) in a temporary directory
-(SQLite; `--database-url` for an empty PostgreSQL database instead), picks a public
-body in a network that can see at least `--page` reports, and times in this process:
+For each database (SQLite in a temporary directory; PostgreSQL in a throwaway
+database created on `--postgres-admin-url` and dropped afterwards) it builds a fresh
+synthetic world (`services.demo.seed_scale`), picks a public body in a network that
+sees at least `--page` reports, and times in this process, interleaved:
 
-  graphql   `auditReports(first: N)` with supplier, facilities, findings, corrective
+  compiled  `auditReports(first: N)` with supplier, facilities, findings, corrective
             actions and documents, POSTed through the real ASGI app (httpx
-            ASGITransport): token check, roles, row filter, DataLoaders, redaction,
-            serialisation;
+            ASGITransport), served by the compiled plans (schema/compiled.py);
+  generic   the same request to a second app on the same database with
+            `compiled_queries` off: graphql-core's per-field execution;
   baseline  the same N reports and relations fetched with ONE hand-written SQL
-            statement on the same async engine (same driver), assembled into dicts.
+            statement on the same async engine (same driver), assembled into dicts
+            (and once more on the sync engine).
 
-It prints medians, p90s, the statements each path issued and the ratio
-graphql/baseline; see benchmarks/README.md for how to read it. Timing goals belong
-here as ratios, never in unit tests.
+It prints medians, p90s, CPU per run, GC time, the statements each path issued and
+the ratios to the baseline, then one line per database side by side; see
+benchmarks/README.md and docs/benchmarks.md ("Listing"). Timing goals belong here
+as ratios, never in unit tests.
 """
 
 from __future__ import annotations
@@ -23,10 +28,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
+import platform
 import statistics
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,10 +44,11 @@ from typing import Any
 import httpx
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Engine, TextClause, bindparam, event, func, select, text
+from sqlalchemy import Engine, TextClause, bindparam, create_engine, event, func, select, text
 from sqlalchemy.orm import Session
 
 from api.app import Services, create_app
+from api.gc_tuning import GC_THRESHOLDS
 from api.tokens import mint_dev_token
 from authz.disclosure import row_filter
 from authz.enforcer import Authorizer
@@ -123,8 +132,14 @@ class Viewer:
 @dataclass(frozen=True)
 class Timings:
     seconds: list[float]
+    cpu_seconds: list[float]
     statements: list[int]
     gc_seconds: list[float]
+
+    @property
+    def cpu_median_ms(self) -> float:
+        """CPU of this process per run: less disturbed by other load than wall time."""
+        return statistics.median(self.cpu_seconds) * 1000
 
     @property
     def median_ms(self) -> float:
@@ -318,18 +333,22 @@ async def measure(
         for run, _engine in paths.values():
             await run()
     seconds: dict[str, list[float]] = {name: [] for name in paths}
+    cpu: dict[str, list[float]] = {name: [] for name in paths}
     counts: dict[str, list[int]] = {name: [] for name in paths}
     collected: dict[str, list[float]] = {name: [] for name in paths}
     results: dict[str, Any] = {}
     for _ in range(repeat):
         for name, (run, engine) in paths.items():
             with counting(engine) as statements, collecting() as passes:
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 results[name] = await run()
                 seconds[name].append(time.perf_counter() - started)
+                cpu[name].append(time.process_time() - cpu_started)
             counts[name].append(len(statements))
             collected[name].append(sum(passes))
-    timings = {name: Timings(seconds[name], counts[name], collected[name]) for name in paths}
+    timings = {
+        name: Timings(seconds[name], cpu[name], counts[name], collected[name]) for name in paths
+    }
     return timings, results
 
 
@@ -353,110 +372,358 @@ def differences(graphql: list[dict[str, Any]], baseline: list[dict[str, Any]]) -
     return problems
 
 
-# -- main -------------------------------------------------------------------------------
+# -- one database -----------------------------------------------------------------------
+
+PATHS = {
+    "compiled": "graphql, compiled plans",
+    "generic": "graphql, generic executor",
+    "baseline": "baseline: 1 SQL, async engine",
+    "baseline_sync": "baseline: 1 SQL, sync engine",
+}
 
 
-async def run_benchmark(args: argparse.Namespace, settings: Settings, viewer: Viewer) -> int:
-    services = Services.from_settings(settings)
-    app = create_app(settings, services)
+@dataclass
+class DatabaseRun:
+    """One database's measurements."""
+
+    database: str
+    timings: dict[str, Timings]
+    problems: list[str]
+    page: str
+    sweep: list[tuple[tuple[int, int, int], Timings]]
+
+    def ratio(self, path: str, cpu: bool = False) -> float:
+        if cpu:
+            return self.timings[path].cpu_median_ms / self.timings["baseline"].cpu_median_ms
+        return self.timings[path].median_ms / self.timings["baseline"].median_ms
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "database": self.database,
+            "page": self.page,
+            "agree": not self.problems,
+            "paths": {
+                name: {
+                    "median_ms": round(t.median_ms, 3),
+                    "p90_ms": round(t.p90_ms, 3),
+                    "cpu_median_ms": round(t.cpu_median_ms, 3),
+                    "gc_mean_ms": round(t.gc_mean_ms, 3),
+                    "statements": t.statements_label,
+                    "ratio": round(self.ratio(name), 2),
+                    "cpu_ratio": round(self.ratio(name, cpu=True), 2),
+                }
+                for name, t in self.timings.items()
+            },
+            "gc_sweep": [
+                {
+                    "threshold": list(threshold),
+                    "median_ms": round(t.median_ms, 3),
+                    "gc_mean_ms": round(t.gc_mean_ms, 3),
+                }
+                for threshold, t in self.sweep
+            ],
+        }
+
+
+def app_settings(directory: Path, database_url: str, *, compiled: bool) -> Settings:
+    return Settings(
+        environment=Environment.DEV,
+        data_dir=directory / "data",
+        database_url=database_url,
+        object_store_url="",
+        compiled_queries=compiled,
+    )
+
+
+async def run_paths(
+    args: argparse.Namespace, settings: Settings, generic_settings: Settings, viewer: Viewer
+) -> DatabaseRun:
+    compiled_services = Services.from_settings(settings)
+    generic_services = Services.from_settings(generic_settings)
+    compiled_app = create_app(settings, compiled_services)
+    generic_app = create_app(generic_settings, generic_services)
     token = mint_dev_token(settings, email=viewer.email, organization_id=viewer.organization_id)
-    sync_engine = services.async_engine.sync_engine
     payload = {"query": QUERY, "variables": {"first": args.page}}
     headers = {"Authorization": f"Bearer {token}"}
     statement = baseline_statement()
     params = baseline_params(viewer, args.page)
-
+    engine = compiled_services.async_engine.sync_engine
+    sweep: list[tuple[tuple[int, int, int], Timings]] = []
     try:
-        transport = httpx.ASGITransport(app=app)
-        # Run the app's lifespan as `kjede serve` does (it freezes start-up objects
-        # out of the garbage collector).
+        # Run the apps' lifespans as `kjede serve` does (they freeze start-up objects
+        # out of the garbage collector and set its thresholds: api/gc_tuning.py).
         async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=transport, base_url="http://bench") as client,
+            compiled_app.router.lifespan_context(compiled_app),
+            generic_app.router.lifespan_context(generic_app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=compiled_app), base_url="http://bench"
+            ) as compiled_client,
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=generic_app), base_url="http://bench"
+            ) as generic_client,
         ):
 
-            async def graphql() -> httpx.Response:
-                return await client.post("/graphql", json=payload, headers=headers)
+            async def compiled() -> httpx.Response:
+                return await compiled_client.post("/graphql", json=payload, headers=headers)
+
+            async def generic() -> httpx.Response:
+                return await generic_client.post("/graphql", json=payload, headers=headers)
 
             async def baseline_async() -> list[dict[str, Any]]:
-                async with services.async_engine.connect() as connection:
+                async with compiled_services.async_engine.connect() as connection:
                     rows = (await connection.execute(statement, params)).all()
                 return assemble(rows)
 
             async def baseline_sync() -> list[dict[str, Any]]:
-                with services.engine.connect() as connection:
+                with compiled_services.engine.connect() as connection:
                     rows = connection.execute(statement, params).all()
                 return assemble(rows)
 
-            timings, results = await measure(
-                {
-                    "graphql": (graphql, sync_engine),
-                    "baseline": (baseline_async, sync_engine),
-                    "baseline_sync": (baseline_sync, services.engine),
-                },
-                args.warmup,
-                args.repeat,
-            )
-            gql_result = graphql_reports(results["graphql"].json())
-            base_result = results["baseline"]
+            paths: dict[str, tuple[Callable[[], Awaitable[Any]], Engine]] = {
+                "compiled": (compiled, engine),
+                "generic": (generic, generic_services.async_engine.sync_engine),
+                "baseline": (baseline_async, engine),
+                "baseline_sync": (baseline_sync, compiled_services.engine),
+            }
+            timings, results = await measure(paths, args.warmup, args.repeat)
+            if args.gc_sweep:
+                sweep = await gc_sweep(paths, args)
+            fast, slow = results["compiled"].json(), results["generic"].json()
+            problems = differences(graphql_reports(fast), results["baseline"])
+            if fast != slow:
+                problems.append("the compiled and generic answers differ")
 
             if args.show_sql:
-                with counting(sync_engine) as statements:
-                    graphql_reports((await graphql()).json())
-                console.print("[bold]statements of one GraphQL request[/bold]")
+                with counting(engine) as statements:
+                    graphql_reports((await compiled()).json())
+                console.print("[bold]statements of one compiled GraphQL request[/bold]")
                 for number, sql in enumerate(statements, start=1):
                     console.print(f"{number:3d}. {' '.join(sql.split())[:160]}")
-
             if args.profile:
-                await profile(graphql, args.repeat)
+                await profile(compiled, args.repeat)
     finally:
-        await services.close()
-
-    problems = differences(gql_result, base_result)
-    findings = sum(len(r["findings"]) for r in gql_result)
-    facilities = sum(len(r["facilities"]) for r in gql_result)
-    documents = sum(len(r["documents"]) for r in gql_result)
-    console.print(
-        f"page: {len(gql_result)} reports, {findings} findings, {facilities} facilities, "
-        f"{documents} documents; answers agree: "
-        + ("yes" if not problems else f"NO ({len(problems)}: {problems[:3]})")
+        await compiled_services.close()
+        await generic_services.close()
+    reports = graphql_reports(fast)
+    page = (
+        f"{len(reports)} reports, {sum(len(r['findings']) for r in reports)} findings, "
+        f"{sum(len(r['facilities']) for r in reports)} facilities, "
+        f"{sum(len(r['documents']) for r in reports)} documents"
     )
-    print_table(args, timings["graphql"], timings["baseline"], timings["baseline_sync"])
-    return 1 if problems else 0
+    return DatabaseRun("", timings, problems, page, sweep)
 
 
-def print_table(
-    args: argparse.Namespace, graphql: Timings, baseline: Timings, baseline_sync: Timings
-) -> None:
+GC_CANDIDATES: tuple[tuple[int, int, int], ...] = (
+    (700, 10, 10),  # CPython's default
+    (2_000, 10, 10),
+    (10_000, 20, 20),
+    GC_THRESHOLDS,
+    (200_000, 50, 100),
+)
+
+
+async def gc_sweep(
+    paths: dict[str, tuple[Callable[[], Awaitable[Any]], Engine]], args: argparse.Namespace
+) -> list[tuple[tuple[int, int, int], Timings]]:
+    """The compiled path under each candidate threshold (the chosen one is restored)."""
+    chosen = gc.get_threshold()
+    found: list[tuple[tuple[int, int, int], Timings]] = []
+    try:
+        for threshold in dict.fromkeys(GC_CANDIDATES):
+            gc.set_threshold(*threshold)
+            timings, _ = await measure({"compiled": paths["compiled"]}, 2, args.repeat)
+            found.append((threshold, timings["compiled"]))
+    finally:
+        gc.set_threshold(*chosen)
+    return found
+
+
+def postgres_database(admin_url: str) -> tuple[str, Callable[[], None]] | None:
+    """A new empty database on the server (and how to drop it), or None if unreachable."""
+    name = f"kjede_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        console.print(f"PostgreSQL at {admin_url} is not usable ({type(exc).__name__}); skipped")
+        admin.dispose()
+        return None
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    base, _, _ = admin_url.rpartition("/")
+    return f"{base}/{name}", drop
+
+
+def run_database(args: argparse.Namespace, database: str) -> DatabaseRun | None:
+    drop: Callable[[], None] | None = None
+    url = ""
+    if database == "postgresql":
+        created = postgres_database(args.postgres_admin_url)
+        if created is None:
+            return None
+        url, drop = created
+    elif database != "sqlite":
+        url = database  # an explicit, empty database
+    try:
+        with tempfile.TemporaryDirectory(prefix="kjede-bench-") as directory:
+            settings = app_settings(Path(directory), url, compiled=True)
+            generic = app_settings(Path(directory), url, compiled=False)
+            resolved = settings.resolved_database_url
+            label = database_label(resolved)
+            console.rule(f"[bold]{label}[/bold]")
+            stats = build_world(settings, args.bodies, args.suppliers_per_body, args.seed)
+            console.print(
+                f"world: {stats.total_rows} rows ({stats.audit_reports} reports, "
+                f"{stats.findings} findings) in {stats.seconds:.1f} s"
+            )
+            engine = db.make_engine(resolved)
+            try:
+                viewer = pick_viewer(engine, args.page)
+            finally:
+                engine.dispose()
+            if viewer is None:
+                console.print(
+                    f"no public body in a network sees {args.page} reports; "
+                    f"try a larger --bodies (was {args.bodies})"
+                )
+                return None
+            console.print(
+                f"viewer: {viewer.email} for {viewer.organization_name} "
+                f"({len(viewer.facts.network_ids)} network(s)), sees {viewer.visible} reports"
+            )
+            run = asyncio.run(run_paths(args, settings, generic, viewer))
+            run.database = label
+    finally:
+        if drop is not None:
+            drop()
+    console.print(
+        f"page: {run.page}; answers agree: "
+        + ("yes" if not run.problems else f"NO ({len(run.problems)}: {run.problems[:3]})")
+    )
+    print_table(args, run)
+    return run
+
+
+def database_label(url: str) -> str:
+    if url.startswith("sqlite"):
+        return "SQLite"
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            version = str(connection.execute(text("SHOW server_version")).scalar_one())
+    finally:
+        engine.dispose()
+    return f"PostgreSQL {version.split()[0]}"
+
+
+def print_table(args: argparse.Namespace, run: DatabaseRun) -> None:
     table = Table(
         "path",
         "median ms",
         "p90 ms",
+        "CPU ms",
         "SQL statements",
         "GC ms (mean)",
-        "ratio vs baseline",
-        title=f"auditReports(first: {args.page}): {args.repeat} interleaved runs per path "
-        f"after {args.warmup} warm-up",
+        "ratio",
+        "CPU ratio",
+        title=f"{run.database}: auditReports(first: {args.page}), {args.repeat} interleaved "
+        f"runs per path after {args.warmup} warm-up",
     )
-    rows = (
-        ("graphql (ASGI, async engine)", graphql),
-        ("baseline: 1 SQL, async engine", baseline),
-        ("baseline: 1 SQL, sync engine", baseline_sync),
-    )
-    for label, timings in rows:
+    for name, label in PATHS.items():
+        timings = run.timings[name]
         table.add_row(
             label,
             f"{timings.median_ms:.2f}",
             f"{timings.p90_ms:.2f}",
+            f"{timings.cpu_median_ms:.2f}",
             timings.statements_label,
-            f"{timings.gc_mean_ms:.1f}",
-            f"{timings.median_ms / baseline.median_ms:.1f}x",
+            f"{timings.gc_mean_ms:.2f}",
+            f"{run.ratio(name):.1f}x",
+            f"{run.ratio(name, cpu=True):.1f}x",
         )
     console.print(table)
-    console.print(
-        f"RATIO graphql/baseline (medians, same driver): "
-        f"[bold]{graphql.median_ms / baseline.median_ms:.1f}x[/bold]"
+    if run.sweep:
+        sweep = Table(
+            "gc.set_threshold",
+            "compiled median ms",
+            "GC ms (mean)",
+            title="GC thresholds, compiled path (chosen: api/gc_tuning.GC_THRESHOLDS)",
+        )
+        for threshold, timings in run.sweep:
+            mark = " (chosen)" if threshold == GC_THRESHOLDS else ""
+            sweep.add_row(
+                f"{threshold}{mark}", f"{timings.median_ms:.2f}", f"{timings.gc_mean_ms:.2f}"
+            )
+        console.print(sweep)
+
+
+def print_summary(runs: list[DatabaseRun]) -> None:
+    table = Table(
+        "database",
+        "baseline ms",
+        "compiled ms",
+        "generic ms",
+        "compiled / baseline",
+        "generic / baseline",
+        "CPU: compiled / baseline",
+        title="Side by side (medians; ratios to the same database's one-statement baseline)",
     )
+    for run in runs:
+        table.add_row(
+            run.database,
+            f"{run.timings['baseline'].median_ms:.2f}",
+            f"{run.timings['compiled'].median_ms:.2f}",
+            f"{run.timings['generic'].median_ms:.2f}",
+            f"{run.ratio('compiled'):.1f}x",
+            f"{run.ratio('generic'):.1f}x",
+            f"{run.ratio('compiled', cpu=True):.1f}x",
+        )
+    console.print(table)
+    for run in runs:
+        console.print(
+            f"RATIO {run.database}: compiled/baseline {run.ratio('compiled'):.1f}x, "
+            f"generic/baseline {run.ratio('generic'):.1f}x"
+        )
+    console.print(
+        f"GC: thresholds {gc.get_threshold()} (api/gc_tuning.py, set at start-up), "
+        f"{gc.get_freeze_count()} objects frozen at start-up"
+    )
+
+
+def plot(runs: list[DatabaseRun], path: Path) -> None:
+    """Grouped bars: each path's median over its database's baseline."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = ["compiled", "generic", "baseline_sync"]
+    figure, axes = plt.subplots(figsize=(7, 3.6), dpi=110)
+    width = 0.8 / len(runs)
+    for index, run in enumerate(runs):
+        values = [run.ratio(name) for name in names]
+        positions = [n + index * width for n in range(len(names))]
+        bars = axes.bar(positions, values, width, label=run.database)
+        axes.bar_label(bars, labels=[f"{v:.1f}x" for v in values], fontsize=8)
+    axes.axhline(1.0, color="black", linewidth=0.8)
+    axes.axhline(3.0, color="grey", linewidth=0.8, linestyle="--", label="goal: 3x")
+    axes.set_xticks([n + width * (len(runs) - 1) / 2 for n in range(len(names))])
+    axes.set_xticklabels([PATHS[name] for name in names], fontsize=8)
+    axes.set_ylabel("median / one-statement SQL baseline")
+    axes.set_title("auditReports(first: 100), cold (no response cache)", fontsize=10)
+    axes.legend(fontsize=8)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path)
+    plt.close(figure)
+
+
+# -- main -------------------------------------------------------------------------------
 
 
 async def profile(request: Callable[[], Awaitable[Any]], repeat: int) -> None:
@@ -484,11 +751,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=5, help="untimed runs per path first")
     parser.add_argument("--page", type=int, default=100, help="reports per page (first:)")
     parser.add_argument(
-        "--database-url",
-        default="",
-        help="an EMPTY database to migrate and seed (e.g. postgresql+psycopg://...); "
-        "default: SQLite in a temporary directory",
+        "--databases",
+        default="sqlite,postgresql",
+        help="comma-separated: sqlite, postgresql (a throwaway database on "
+        "--postgres-admin-url), or the URL of an EMPTY database to migrate and seed",
     )
+    parser.add_argument(
+        "--database-url", default="", help="an EMPTY database instead of --databases"
+    )
+    parser.add_argument(
+        "--postgres-admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
+    parser.add_argument("--gc-sweep", action="store_true", help="time GC threshold candidates")
+    parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument("--plot", type=Path, help="write a PNG of the ratios here")
     parser.add_argument("--show-sql", action="store_true", help="list one request's SQL")
     parser.add_argument(
         "--profile", action="store_true", help="pyinstrument over --repeat more requests"
@@ -501,36 +777,24 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="kjede-bench-") as directory:
-        settings = Settings(
-            environment=Environment.DEV,
-            data_dir=Path(directory) / "data",
-            database_url=args.database_url,
-            object_store_url="",
-        )
-        where = "SQLite" if settings.resolved_database_url.startswith("sqlite") else "database"
-        console.print(f"seeding {args.bodies} bodies into {where} ...")
-        stats = build_world(settings, args.bodies, args.suppliers_per_body, args.seed)
-        console.print(
-            f"world: {stats.total_rows} rows ({stats.audit_reports} reports, "
-            f"{stats.findings} findings) in {stats.seconds:.1f} s"
-        )
-        engine = db.make_engine(settings.resolved_database_url)
-        try:
-            viewer = pick_viewer(engine, args.page)
-        finally:
-            engine.dispose()
-        if viewer is None:
-            console.print(
-                f"no public body in a network sees {args.page} reports; "
-                f"try a larger --bodies (was {args.bodies})"
-            )
-            return 2
-        console.print(
-            f"viewer: {viewer.email} for {viewer.organization_name} "
-            f"({len(viewer.facts.network_ids)} network(s)), sees {viewer.visible} reports"
-        )
-        return asyncio.run(run_benchmark(args, settings, viewer))
+    databases = [args.database_url] if args.database_url else args.databases.split(",")
+    console.print(
+        f"python {platform.python_version()}, {args.bodies} bodies, page {args.page}; "
+        f"GC thresholds {GC_THRESHOLDS} once the app has started"
+    )
+    runs: list[DatabaseRun] = []
+    for database in databases:
+        run = run_database(args, database.strip())
+        if run is not None:
+            runs.append(run)
+    if not runs:
+        return 2
+    print_summary(runs)
+    if args.json:
+        args.json.write_text(json.dumps([run.as_json() for run in runs], indent=2) + "\n")
+    if args.plot:
+        plot(runs, args.plot)
+    return 1 if any(run.problems for run in runs) else 0
 
 
 if __name__ == "__main__":

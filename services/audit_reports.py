@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, exists, or_, select
 
 from authz.disclosure import (
     Disclosed,
     FieldRule,
     cleared_filter,
+    column_names,
     disclose,
     row_filter,
     row_values,
@@ -51,43 +52,71 @@ class ReportFilter:
         return self.text.strip() if self.text and self.text.strip() else None
 
 
-def report_values(
-    row: models.AuditReport,
-    findings: Sequence[models.Finding],
-    actions: dict[str, models.CorrectiveAction],
-) -> dict[str, Any]:
+REPORT_NAMES = column_names(models.AuditReport)
+FINDING_NAMES = column_names(models.Finding)
+ACTION_NAMES = column_names(models.CorrectiveAction)
+
+
+def columns(model: type[models.Base], names: Sequence[str]) -> list[Any]:
+    """Every mapped column of `model`, labelled with its attribute name: Core rows
+    then read like the ORM rows (`row.supplier_id`), without hydrating objects."""
+    return [getattr(model, name).label(name) for name in names]
+
+
+REPORT_SELECT = columns(models.AuditReport, REPORT_NAMES)
+FINDINGS_WITH_ACTIONS = select(
+    *columns(models.Finding, FINDING_NAMES), *columns(models.CorrectiveAction, ACTION_NAMES)
+).outerjoin(
+    models.CorrectiveAction, models.CorrectiveAction.finding_id == models.Finding.id
+)  # finding_id is unique: at most one action per finding
+ACTION_ID = len(FINDING_NAMES) + ACTION_NAMES.index("id")
+
+
+def record_values(row: Any) -> dict[str, Any]:
+    """A report's own values from an ORM row or a Core row of `REPORT_SELECT`."""
+    if isinstance(row, Row):
+        return dict(zip(REPORT_NAMES, row, strict=True))
+    return row_values(row)
+
+
+async def findings_of(scope: Scope, report_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every finding of the reports, with its corrective action nested, by report and
+    in report order (position, then id): one statement, no ORM objects."""
+    if not report_ids:
+        return {}
+    finding = models.Finding
+    stmt = FINDINGS_WITH_ACTIONS.where(finding.report_id.in_(report_ids)).order_by(
+        finding.report_id, finding.position, finding.id
+    )
+    split = len(FINDING_NAMES)
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in await scope.session.execute(stmt):
+        values = dict(zip(FINDING_NAMES, row[:split], strict=True))
+        values["corrective_action"] = (
+            dict(zip(ACTION_NAMES, row[split:], strict=True))
+            if row[ACTION_ID] is not None
+            else None
+        )
+        grouped.setdefault(values["report_id"], []).append(values)
+    return grouped
+
+
+def report_values(row: Any, findings: list[dict[str, Any]]) -> dict[str, Any]:
     """The full report as plain values (ORM names), findings and actions nested:
     only ever handed to `disclose`."""
-    values = row_values(row)
-    values["findings"] = [
-        {
-            **row_values(finding),
-            "corrective_action": row_values(actions[finding.id]) if finding.id in actions else None,
-        }
-        for finding in findings
-    ]
-    return values
+    return {**record_values(row), "findings": findings}
 
 
-async def load_values(scope: Scope, rows: Sequence[models.AuditReport]) -> list[dict[str, Any]]:
-    """`report_values` for a batch: one statement for findings, one for actions."""
-    loaders = scope.loaders.reports
-    findings_per_report = await loaders.findings.load_many([row.id for row in rows])
-    finding_ids = [finding.id for findings in findings_per_report for finding in findings]
-    actions = {
-        action.finding_id: action
-        for group in await loaders.corrective_action.load_many(finding_ids)
-        for action in group
-    }
-    return [
-        report_values(row, findings, actions)
-        for row, findings in zip(rows, findings_per_report, strict=True)
-    ]
+async def load_values(scope: Scope, rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """`report_values` for a batch of ORM or Core rows: one statement for the
+    findings and their corrective actions."""
+    findings = await findings_of(scope, [row.id for row in rows])
+    return [report_values(row, findings.get(row.id, [])) for row in rows]
 
 
 async def present(
     scope: Scope,
-    rows: Sequence[models.AuditReport],
+    rows: Sequence[Any],
     selected: frozenset[str],
     *,
     search: str | None = None,
@@ -209,10 +238,11 @@ async def list_reports(
     after: str | None,
     selected: frozenset[str],
 ) -> Page[Disclosed]:
-    stmt = await visible_statement(scope, filter)
+    # Core rows, not ORM objects: a page is read, disclosed and dropped.
+    stmt = (await visible_statement(scope, filter)).with_only_columns(*REPORT_SELECT)
     search = filter.search if filter else None
 
-    async def to_items(rows: list[models.AuditReport]) -> list[Disclosed]:
+    async def to_items(rows: list[Row[Any]]) -> list[Disclosed]:
         return await present(scope, rows, selected, search=search)
 
     return await fetch_page(
@@ -223,6 +253,7 @@ async def list_reports(
         after=after,
         to_items=to_items,
         item_id=lambda report: str(report["id"]),
+        scalars=False,
     )
 
 

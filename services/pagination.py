@@ -61,17 +61,19 @@ async def fetch_page(
     after: str | None,
     to_items: Callable[[list[RowT]], Awaitable[list[ItemT]]],
     item_id: Callable[[ItemT], str],
+    scalars: bool = True,
 ) -> Page[ItemT]:
     """One page of `stmt` ordered by id after the cursor; `to_items` turns the
     page's rows into items in one batch (it may drop rows); `item_id` names an
-    item's id for its cursor."""
+    item's id for its cursor; `scalars=False` hands `to_items` whole rows (a
+    statement of columns rather than of one entity)."""
     first = DEFAULT_PAGE_SIZE if first is None else first  # the contract's `first: Int = 50`
     check_page_size(first, scope.settings.max_page_size)
     page_stmt = stmt
     if after:
         page_stmt = page_stmt.where(id_column > decode_cursor(after))
     result = await scope.session.execute(page_stmt.order_by(id_column).limit(first + 1))
-    rows: list[RowT] = list(result.scalars())
+    rows: list[RowT] = list(result.scalars() if scalars else result)
     items = await to_items(rows[:first])
     return Page(
         items=items,

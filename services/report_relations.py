@@ -1,31 +1,75 @@
-"""Relations of a page of disclosed reports, each in one batch (the compiled
-executor's batchers, schema/audit_reports/batched.py): the same loaders, views,
-visibility checks and read log as the per-report resolvers, called once per page."""
+"""Relations of a page of disclosed reports, each in one statement (the compiled
+executor's batchers, schema/audit_reports/batched.py): the same views, visibility
+checks and read log as the per-report resolvers, without a DataLoader future per
+key and, for facilities, without ORM objects."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
 
 from authz.disclosure import Disclosed
 from services.documents import DocumentView, present_documents
-from services.facilities import FacilityView, facility_view
+from services.facilities import FacilityView
 from services.scope import Scope
+from storage import models
+
+FACILITY_SELECT = (
+    select(
+        models.AuditReportFacility.report_id.label("report_id"),
+        *(
+            getattr(models.Facility, name).label(name)
+            for name in ("id", "name", "country", "address", "os_id", "latitude", "longitude")
+        ),
+    )
+    .join(models.Facility, models.Facility.id == models.AuditReportFacility.facility_id)
+    .order_by(models.Facility.name, models.Facility.id)
+)
 
 
 async def facilities_of_reports(
     scope: Scope, report_ids: Sequence[str]
 ) -> list[list[FacilityView]]:
-    """`facilities.facilities_of_report` for every id, in order."""
-    groups = await scope.loaders.reports.facilities.load_many(list(report_ids))
-    return [[facility_view(row) for row in rows] for rows in groups]
+    """`facilities.facilities_of_report` for every id, in order (each by name; the
+    same `FacilityView` as `facility_view`, from a Core row)."""
+    if not report_ids:
+        return []
+    stmt = FACILITY_SELECT.where(models.AuditReportFacility.report_id.in_(sorted(set(report_ids))))
+    groups: dict[str, list[FacilityView]] = defaultdict(list)
+    for row in await scope.session.execute(stmt):
+        groups[row.report_id].append(
+            FacilityView(
+                id=row.id,
+                name=row.name,
+                country=row.country,
+                address=row.address,
+                os_id=row.os_id,
+                latitude=row.latitude,
+                longitude=row.longitude,
+            )
+        )
+    return [groups.get(report_id, []) for report_id in report_ids]
 
 
 async def documents_of_reports(
     scope: Scope, reports: Sequence[Disclosed], selected: frozenset[str]
 ) -> list[list[DocumentView]]:
     """`documents.documents_of` for every report, in order (reads logged in that order)."""
-    groups = await scope.loaders.reports.documents.load_many([str(r["id"]) for r in reports])
+    report_ids = [str(report["id"]) for report in reports]
+    if not report_ids:
+        return []
+    stmt = (
+        select(models.Document)
+        .where(models.Document.report_id.in_(sorted(set(report_ids))))
+        .order_by(models.Document.id)
+    )
+    groups: dict[str, list[Any]] = defaultdict(list)
+    for document in (await scope.session.execute(stmt)).scalars():
+        groups[str(document.report_id)].append(document)
     return [
-        present_documents(scope, report.clearance, rows, selected)
-        for report, rows in zip(reports, groups, strict=True)
+        present_documents(scope, report.clearance, groups.get(report_id, []), selected)
+        for report, report_id in zip(reports, report_ids, strict=True)
     ]

@@ -17,14 +17,18 @@ from services import organizations, report_relations
 async def _organizations(
     context: Context, ids: list[str | None]
 ) -> list[Organization | Exception | None]:
-    wanted = [organization_id for organization_id in ids if organization_id is not None]
-    views = iter(await organizations.load_organizations(context.scope, wanted))
+    """Through the request's organisation DataLoader, once per distinct id: the
+    supplier, commissioning body and auditor batchers of one level share one
+    statement, as the per-report resolvers do."""
+    wanted = sorted({organization_id for organization_id in ids if organization_id})
+    views = await organizations.load_organizations(context.scope, wanted)
+    by_id = {view.id: view for view in views if view is not None}
     found: list[Organization | Exception | None] = []
     for organization_id in ids:
         if organization_id is None:
             found.append(None)
             continue
-        view = next(views)
+        view = by_id.get(organization_id)
         # services.organizations.load_organization raises on a vanished row: so here.
         found.append(
             Organization.from_view(view)
