@@ -41,7 +41,7 @@ from authz.principal import Principal
 from domain.errors import DomainError
 from schema.app_schema import build_schema
 from schema.context import Context
-from services import idempotency
+from services import idempotency, supply_graph
 from services.scope import Scope
 from settings import Settings
 from storage import audit_keys, audit_log, signed_urls
@@ -370,6 +370,15 @@ def readyz(services: Services) -> Route:
     return Route("/readyz", endpoint)
 
 
+def start_graph_refresh(services: Services) -> asyncio.Task[None] | None:
+    """The supply-chain graph's background refresh (services/supply_graph.py)."""
+    seconds = services.settings.graph_refresh_seconds
+    if seconds <= 0:
+        return None
+    store = supply_graph.store_for(services.settings.resolved_database_url)
+    return asyncio.create_task(supply_graph.refresh_forever(store, services.sessions, seconds))
+
+
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
     """Build the ASGI app; the database must already be migrated (`kjede db upgrade`)."""
     services = services or Services.from_settings(settings or Settings())
@@ -385,9 +394,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         # Policy changes made by any process reach this one's snapshot (authz/policy_sync.py).
         watcher = PolicyWatcher(services.authorizer, services.engine)
         watcher.start()
+        refresher = start_graph_refresh(
+            services
+        )  # the supply-chain graph (services/supply_graph.py)
         try:
             yield
         finally:
+            if refresher is not None:
+                refresher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await refresher
             await anyio.to_thread.run_sync(watcher.stop)
             await services.close()
 

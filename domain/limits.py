@@ -27,3 +27,12 @@ def check_room(what: str, holder: str, count: int, maximum: int) -> None:
 def check_at_most(field: str, what: str, count: int, maximum: int) -> None:
     if count > maximum:
         raise InvalidInput(field, f"at most {maximum} {what}, got {count}")
+
+
+# The supply-chain graph: what one answer may hold (a larger one is refused,
+# asking for a smaller maxDepth), and the audit-priority list's length.
+MAX_CHAIN_NODES = 2000
+MAX_CHAIN_EDGES = 5000
+MAX_EXPOSURE_ORGANIZATIONS = 2000
+MAX_AUDIT_PRIORITIES = 200
+MAX_TIER_VIOLATIONS = 2000

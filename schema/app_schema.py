@@ -29,6 +29,7 @@ from schema.input_guard import RejectUnstorableText, describe_list_arguments
 from schema.networks import NetworkMutations, NetworkQueries
 from schema.organizations import OrganizationQueries
 from schema.self_reports import SelfReportMutations, SelfReportQueries
+from schema.supply_chain import SupplyChainQueries
 from schema.viewer import ViewerQueries
 from settings import Settings
 
@@ -48,6 +49,7 @@ class Query(
     EngagementQueries,
     CoordinationQueries,
     SelfReportQueries,
+    SupplyChainQueries,
 ):
     pass
 

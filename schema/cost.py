@@ -111,6 +111,13 @@ LIST_SIZES: Mapping[str, int] = {
     # A follow-up plan holds each Difi/DFØ step once.
     "Query.followUpPlan": len(FollowUpStep),
     "Mutation.planFollowUp": len(FollowUpStep),
+    # The supply-chain graph (answers above these are refused).
+    "SupplyChain.nodes": limits.MAX_CHAIN_NODES,
+    "SupplyChain.edges": limits.MAX_CHAIN_EDGES,
+    "Exposure.suppliers": limits.MAX_EXPOSURE_ORGANIZATIONS,
+    "Exposure.bodies": limits.MAX_EXPOSURE_ORGANIZATIONS,
+    "Query.auditPriorities": limits.MAX_AUDIT_PRIORITIES,
+    "Query.tierLimitViolations": limits.MAX_TIER_VIOLATIONS,
 }
 """The documented maximum of each list that is not a page (scalar lists cost
 nothing and need none); a list missing here counts as KJEDE_MAX_PAGE_SIZE items."""

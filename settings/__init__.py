@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     # Most an operation may cost before it runs (schema/cost.py: roughly the
     # objects its response could hold, lists counted at their page or maximum).
     max_query_cost: int = 30_000
+    # The supply-chain graph is refreshed in the background this often (0: only
+    # when first asked, and by an explicit refresh); requests use the last graph built.
+    graph_refresh_seconds: float = 30.0
     # Most representations one `_entities` call resolves (a full page of references).
     max_entities: int = 200
     # Longest list any argument or input field takes (facilityIds, representations, ...).

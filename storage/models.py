@@ -557,3 +557,14 @@ class WebSession(Base):
     organization_id: Mapped[str] = fk("organizations.id", index=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class ReferenceFile(Base):
+    """One file of the risk reference data loaded by a coordinator
+    (`kjede reference load DIR`); absent: the packaged edition applies."""
+
+    __tablename__ = "reference_files"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content: Mapped[str] = mapped_column(Text)
+    loaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -32,9 +32,6 @@ NOT_YET = {
     # self-reports and corrective-action follow-up (issue 12)
     "Mutation.respondToCorrectiveAction",
     "Mutation.verifyCorrectiveAction",
-    # the supply-chain graph (issue 12)
-    "Query.supplyChain",
-    "Query.exposure",
     # framework call-offs and mini-competitions (issue 9)
     "Query.miniCompetitions",
     "Mutation.planCallOff",
@@ -50,11 +47,6 @@ NOT_YET = {
 }
 NOT_YET_TYPES = {
     # self-reports (issue 12)
-    # the supply-chain graph (issue 12)
-    "SupplyNode",
-    "SupplyEdge",
-    "SupplyChain",
-    "Exposure",
     # framework call-offs and mini-competitions (issue 9)
     "CallOffDecision",
     "MiniCompetition",

@@ -21,6 +21,7 @@ from authz.records import (
     DOCUMENT,
     FINDING,
     SELF_REPORT,
+    SUPPLY_EDGE,
 )
 from schema.app_schema import build_schema
 from settings import Settings
@@ -34,6 +35,7 @@ CLASSIFIED_TYPES: dict[str, Policy] = {
     "FocusAreaOverview": FOCUS_AREA_OVERVIEW,
     "FollowUpPlanStep": FOLLOW_UP_STEP,
     "SelfReport": SELF_REPORT,
+    "SupplyEdge": SUPPLY_EDGE,
 }
 KERNEL_OUTPUTS = frozenset({"redactedFields", "downloadUrl"})
 
