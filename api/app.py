@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 import anyio.to_thread
@@ -69,6 +70,8 @@ class Services:
     objects: ObjectStore
     verifier: TokenVerifier
     url_secret: bytes
+    # What requests take as the time (deadlines); tests may set their own.
+    clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
@@ -194,6 +197,7 @@ class GraphQLEndpoint:
                 base_url=str(request.base_url).rstrip("/"),
                 connection=lease,
                 still_wanted=still_wanted,
+                clock=services.clock,
             )
             context = Context(request=request, scope=scope)
             try:

@@ -49,6 +49,7 @@ class Action(StrEnum):
     PLAN = "plan"
     ASSIGN = "assign"
     ENGAGE = "engage"
+    DECLINE = "decline"
 
 
 ADMIN = Role.ADMIN
@@ -98,8 +99,13 @@ GRANTS: dict[tuple[Resource, Action], frozenset[Role]] = {
     (Resource.MINI_COMPETITION, Action.CREATE): BUYERS,
     (Resource.MINI_COMPETITION, Action.PUBLISH): BUYERS,
     (Resource.MINI_COMPETITION, Action.AWARD): BUYERS,
+    # Framework call-offs (services/mini_competitions.py, call_offs.py, price_lists.py):
+    # which rows and fields a role reaches follows from the record policies.
+    (Resource.MINI_COMPETITION, Action.READ): EVERY_ROLE,
     (Resource.BID, Action.SUBMIT): frozenset({ADMIN, SUPPLIER_REPORTER}),
     (Resource.CALL_OFF, Action.PLAN): BUYERS,
+    (Resource.CALL_OFF, Action.READ): EVERY_ROLE,
+    (Resource.CALL_OFF, Action.DECLINE): frozenset({ADMIN, SUPPLIER_REPORTER}),
     (Resource.FOCUS_AREA, Action.CREATE): frozenset({ADMIN, COORDINATOR}),
     (Resource.FOCUS_AREA, Action.ASSIGN): frozenset({ADMIN, COORDINATOR}),
     (Resource.AUDIT_LOG, Action.READ): frozenset({ADMIN}),

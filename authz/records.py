@@ -31,8 +31,19 @@ from authz.disclosure import (
 )
 from domain import self_reports
 from domain.audit_reports import READABLE_BY_OTHERS
-from domain.enums import PUBLIC_SECTOR, Classification, ShareScope
-from domain.predicates import Column, Equals, Fact, FactOneOf, OneOf, Predicate, all_of, any_of
+from domain.enums import PUBLIC_SECTOR, Classification, MiniCompetitionStatus, ShareScope
+from domain.predicates import (
+    Column,
+    Equals,
+    Fact,
+    FactOneOf,
+    NotAfter,
+    OneOf,
+    Predicate,
+    Present,
+    all_of,
+    any_of,
+)
 from domain.questionnaire import classifications
 
 ORGANIZATION = Fact("organization_id")
@@ -264,6 +275,157 @@ SUPPLY_EDGE = Policy(
     ),
 )
 
+# --- framework agreements (services/mini_competitions.py, call_offs.py, price_lists.py) ---
+
+# The request's clock: a deadline has passed once it is not after `now`.
+NOW = Fact("now")
+# A sealed bid, read with its competition's `buyer_id` and `deadline`: the bidder
+# sees its own; the buyer sees bids once the deadline is reached (by the clock,
+# with no job to seal or open them); nobody else, rivals included, ever does.
+BID = Policy(
+    record="bid",
+    relations=(
+        (
+            Relation.PARTY,
+            all_of(Equals(Column("buyer_id"), ORGANIZATION), NotAfter(Column("deadline"), NOW)),
+        ),
+        (Relation.SUPPLIER, Equals(Column("supplier_id"), ORGANIZATION)),
+    ),
+    levels=MappingProxyType(
+        {Relation.PARTY: Classification.RESTRICTED, Relation.SUPPLIER: Classification.RESTRICTED}
+    ),
+    personal=frozenset(),
+    fields=MappingProxyType(
+        {
+            "id": PUBLIC,
+            "mini_competition_id": PUBLIC,
+            "supplier_id": PUBLIC,
+            "submitted_at": PUBLIC,
+            "price": RESTRICTED,
+            "proposal": RESTRICTED,  # the solution description
+            "points": RESTRICTED,
+            "score": RESTRICTED,
+            "buyer_id": HIDDEN,
+            "deadline": HIDDEN,
+        }
+    ),
+)
+
+DECIDED = frozenset({MiniCompetitionStatus.AWARDED, MiniCompetitionStatus.CANCELLED})
+OPENED = frozenset({MiniCompetitionStatus.PUBLISHED, *DECIDED})
+
+# A mini-competition: the buyer reads all of it; the agreement's suppliers read
+# it once published (bids are their own record); after award or cancel it is a
+# template for the agreement's participants (requirements and criteria, never
+# bids); once decided, its outline is public (the OCDS export).
+MINI_COMPETITION = Policy(
+    record="mini_competition",
+    relations=(
+        (Relation.PARTY, Equals(Column("buyer_id"), ORGANIZATION)),
+        (
+            Relation.SUPPLIER,
+            all_of(
+                OneOf(Column("status"), OPENED),
+                OneOf(Column("network_id"), Fact("supplier_network_ids")),
+            ),
+        ),
+        (
+            Relation.SCOPE_MEMBER,
+            all_of(
+                Present(Column("template_at")), OneOf(Column("network_id"), Fact("network_ids"))
+            ),
+        ),
+        (Relation.PUBLIC, OneOf(Column("status"), DECIDED)),
+    ),
+    personal=frozenset(),
+    fields=MappingProxyType(
+        {
+            "id": PUBLIC,
+            "title": PUBLIC,
+            "status": PUBLIC,
+            "network_id": PUBLIC,
+            "buyer_id": PUBLIC,
+            "deadline": PUBLIC,
+            "estimated_hours": PUBLIC,
+            "published_at": PUBLIC,
+            "awarded_at": PUBLIC,
+            "cancelled_at": PUBLIC,
+            "winner_id": PUBLIC,  # announced once awarded
+            "template_at": PUBLIC,
+            "requirements": SHARED,
+            "criteria": SHARED,
+            "cancel_reason": SHARED,
+            "cloned_from_id": SHARED,
+            # Why the winner won: the buyer, and the suppliers that bid.
+            "award_reason": FieldRule(Classification.RESTRICTED, also=SUPPLIER_TOO),
+            # Bids are disclosed by BID, each on its own.
+            "bids": PUBLIC,
+            "created_at": HIDDEN,
+        }
+    ),
+)
+
+# A call-off: the buyer and the agreement's lead read it all, the exception's
+# justification included; the supplier asked reads the route and reason.
+CALL_OFF = Policy(
+    record="call_off",
+    relations=(
+        (
+            Relation.PARTY,
+            any_of(
+                Equals(Column("buyer_id"), ORGANIZATION), Equals(Column("lead_id"), ORGANIZATION)
+            ),
+        ),
+        (Relation.SUPPLIER, Equals(Column("supplier_id"), ORGANIZATION)),
+    ),
+    personal=frozenset(),
+    fields=MappingProxyType(
+        {
+            "id": PUBLIC,
+            "network_id": PUBLIC,
+            "buyer_id": PUBLIC,
+            "supplier_id": PUBLIC,
+            "estimated_hours": PUBLIC,
+            "route": PUBLIC,
+            "mini_competition_id": PUBLIC,
+            "created_at": PUBLIC,
+            "reason": SHARED,
+            "exception_justification": RESTRICTED,
+            "exception_ground": RESTRICTED,
+            "declines": RESTRICTED,
+            "lead_id": HIDDEN,
+            "created_by_user_id": HIDDEN,
+        }
+    ),
+)
+
+# A supplier's price list: RESTRICTED and exempt from public access; read by the
+# supplier and by the agreement's participants (its lead among them).
+PRICE_LIST = Policy(
+    record="price_list",
+    relations=(
+        (Relation.PARTY, Equals(Column("supplier_id"), ORGANIZATION)),
+        (Relation.SCOPE_MEMBER, OneOf(Column("network_id"), Fact("network_ids"))),
+    ),
+    levels=MappingProxyType(
+        {
+            Relation.PARTY: Classification.RESTRICTED,
+            Relation.SCOPE_MEMBER: Classification.RESTRICTED,
+        }
+    ),
+    personal=frozenset(),
+    fields=MappingProxyType(
+        {
+            "id": PUBLIC,
+            "network_id": PUBLIC,
+            "supplier_id": PUBLIC,
+            "currency": RESTRICTED,
+            "items": RESTRICTED,
+            "updated_at": RESTRICTED,
+        }
+    ),
+)
+
 # Every policy, by record name: the schema test walks these.
 POLICIES: Mapping[str, Policy] = MappingProxyType(
     {
@@ -279,6 +441,10 @@ POLICIES: Mapping[str, Policy] = MappingProxyType(
             SUPPLY_EDGE,
             FOCUS_AREA_OVERVIEW,  # authz/coordination.py
             FOLLOW_UP_STEP,
+            BID,
+            MINI_COMPETITION,
+            CALL_OFF,
+            PRICE_LIST,
         )
     }
 )

@@ -16,6 +16,7 @@ from domain.predicates import (
     AnyOf,
     Equals,
     FactOneOf,
+    NotAfter,
     OneOf,
     Predicate,
     Present,
@@ -51,6 +52,12 @@ def to_sql(rule: Predicate, column: ColumnOf, facts: object) -> ColumnElement[bo
         case Present(name):
             present: ColumnElement[bool] = column(name.name).is_not(None)
             return present
+        case NotAfter(name, value):
+            limit = fact_value(facts, value)
+            if limit is None:
+                return false()
+            reached: ColumnElement[bool] = column(name.name) <= limit
+            return reached
         case FactOneOf(fact, values):
             return true() if fact_value(facts, fact) in values else false()
         case AnyOf(parts):

@@ -9,7 +9,7 @@ and compiled into every row filter.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import CompoundSelect, Select, literal, or_, select, union_all
@@ -22,7 +22,13 @@ from authz.sql import to_sql
 from domain.enums import OrganizationKind
 from domain.networks import MEMBERSHIP
 from domain.self_reports import BUYER_KINDS
-from storage.models import Contract, Network, NetworkParticipant, SelfReportGrant
+from storage.models import (
+    Contract,
+    Network,
+    NetworkParticipant,
+    NetworkSupplier,
+    SelfReportGrant,
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,10 @@ class ViewerFacts:
     contracted_suppliers: frozenset[str] = frozenset()
     # Suppliers that granted this organisation access to their self-reports (unrevoked).
     granted_suppliers: frozenset[str] = frozenset()
+    # Framework agreements the organisation is a ranked supplier on.
+    supplier_network_ids: frozenset[str] = frozenset()
+    # The request's clock: deadlines compare with it (`domain.predicates.NotAfter`).
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     @property
     def self_report_suppliers(self) -> frozenset[str]:
@@ -83,6 +93,11 @@ def granted_suppliers(organization_id: str) -> Select[Any]:
     )
 
 
+def supplied_networks(organization_id: str) -> Select[Any]:
+    """Framework agreements the organisation is a ranked supplier on."""
+    return select(NetworkSupplier.network_id).where(NetworkSupplier.supplier_id == organization_id)
+
+
 def _facts_query(
     organization_id: str, kind: OrganizationKind | None, today: dt.date
 ) -> CompoundSelect[Any]:
@@ -91,6 +106,7 @@ def _facts_query(
     parts = [
         select(literal("network"), networks.c[0]),
         select(literal("granted"), granted_suppliers(organization_id).subquery().c[0]),
+        select(literal("supplier"), supplied_networks(organization_id).subquery().c[0]),
     ]
     if kind in BUYER_KINDS:
         contracted = contracted_suppliers(organization_id, today).subquery()
@@ -103,14 +119,21 @@ async def load_viewer_facts(
     principal: Principal | None,
     authorizer: Authorizer,
     today: dt.date | None = None,
+    now: dt.datetime | None = None,
 ) -> ViewerFacts:
+    clock = now or dt.datetime.now(dt.UTC)
     if principal is None:
-        return ANONYMOUS
-    day = today or dt.datetime.now(dt.UTC).date()
+        return replace(ANONYMOUS, now=clock)
+    day = today or clock.date()
     rows = await session.execute(
         _facts_query(principal.organization_id, principal.organization_kind, day)
     )
-    values: dict[str, set[str]] = {"network": set(), "granted": set(), "contracted": set()}
+    values: dict[str, set[str]] = {
+        "network": set(),
+        "granted": set(),
+        "contracted": set(),
+        "supplier": set(),
+    }
     for fact, value in rows.all():
         values[str(fact)].add(str(value))
     return ViewerFacts(
@@ -120,4 +143,6 @@ async def load_viewer_facts(
         network_ids=frozenset(values["network"]),
         contracted_suppliers=frozenset(values["contracted"]),
         granted_suppliers=frozenset(values["granted"]),
+        supplier_network_ids=frozenset(values["supplier"]),
+        now=clock,
     )

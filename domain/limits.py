@@ -16,6 +16,8 @@ MAX_RANKED_SUPPLIERS = 20  # ranks 1..20 of a framework agreement
 MAX_SITES_PER_SELF_REPORT = 50  # production sites one self-report version lists
 MAX_SUB_SUPPLIERS_PER_SELF_REPORT = 200
 MAX_SELF_REPORT_CHANGES = 100  # versions one selfReportChanges answer holds
+MAX_AWARD_CRITERIA = 10  # per mini-competition
+MAX_PRICE_ITEMS = 200  # per supplier's price list
 
 
 def check_room(what: str, holder: str, count: int, maximum: int) -> None:

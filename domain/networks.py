@@ -28,6 +28,44 @@ def check_network_terms(
         )
 
 
+def option_years(options: str | None) -> list[int]:
+    """Option periods as years, e.g. "1+1+1" → [1, 1, 1]; none for None."""
+    if options is None or not options.strip():
+        return []
+    parts = options.replace(" ", "").split("+")
+    if not all(part.isdigit() and 1 <= int(part) <= 10 for part in parts) or len(parts) > 10:
+        raise InvalidInput(
+            "options", "option periods in whole years joined by '+', e.g. 1+1+1 (1 to 10 each)"
+        )
+    return [int(part) for part in parts]
+
+
+def check_period(start: dt.date | None, end: dt.date | None, options: str | None) -> str | None:
+    """A framework agreement's base period and its options; returns the options
+    in canonical form ("1+1+1")."""
+    if (start is None) != (end is None):
+        raise InvalidInput("periodEnd", "give both periodStart and periodEnd, or neither")
+    if start is not None and end is not None and end <= start:
+        raise InvalidInput("periodEnd", "must be after periodStart")
+    years = option_years(options)
+    if years and end is None:
+        raise InvalidInput(
+            "options", "options extend a base period: give periodStart and periodEnd"
+        )
+    return "+".join(map(str, years)) or None
+
+
+def latest_end(end: dt.date | None, options: str | None) -> dt.date | None:
+    """The last day the agreement can run to if every option is used."""
+    if end is None:
+        return None
+    years = sum(option_years(options))
+    try:
+        return end.replace(year=end.year + years)
+    except ValueError:  # 29 February into a common year
+        return end.replace(year=end.year + years, day=28)
+
+
 def check_can_lead(kind: NetworkKind, lead_kind: OrganizationKind) -> None:
     """Framework agreements are led by a public body; national networks by a
     coordinator (or a public body acting as one)."""

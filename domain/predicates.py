@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -42,6 +43,15 @@ class Present:
 
 
 @dataclass(frozen=True)
+class NotAfter:
+    """The column's time has been reached: column <= value (a constant or a Fact,
+    e.g. the request's clock `Fact("now")`). Times compare as UTC."""
+
+    column: Column
+    value: Any
+
+
+@dataclass(frozen=True)
 class FactOneOf:
     """A condition on the viewer alone (constant for one request)."""
 
@@ -59,7 +69,7 @@ class AllOf:
     parts: tuple[Predicate, ...]
 
 
-Predicate = Equals | OneOf | Present | FactOneOf | AnyOf | AllOf
+Predicate = Equals | OneOf | Present | NotAfter | FactOneOf | AnyOf | AllOf
 
 
 def any_of(*parts: Predicate) -> AnyOf:
@@ -96,6 +106,10 @@ def holds(rule: Predicate, row: object, facts: object = None) -> bool:
             return actual is not None and actual in allowed
         case Present(column):
             return column_value(row, column) is not None
+        case NotAfter(column, value):
+            limit = fact_value(facts, value)
+            actual = column_value(row, column)
+            return limit is not None and actual is not None and _utc(actual) <= _utc(limit)
         case FactOneOf(fact, values):
             return fact_value(facts, fact) in values
         case AnyOf(parts):
@@ -108,10 +122,17 @@ def holds(rule: Predicate, row: object, facts: object = None) -> bool:
 def columns_of(rule: Predicate) -> frozenset[str]:
     """Every column a rule reads (what a row must carry to be judged)."""
     match rule:
-        case Equals(column, _) | OneOf(column, _) | Present(column):
+        case Equals(column, _) | OneOf(column, _) | Present(column) | NotAfter(column, _):
             return frozenset({column.name})
         case FactOneOf():
             return frozenset()
         case AnyOf(parts) | AllOf(parts):
             return frozenset().union(*(columns_of(part) for part in parts))
     raise TypeError(f"not a predicate: {rule!r}")  # pragma: no cover
+
+
+def _utc(moment: Any) -> Any:
+    """Aware UTC for a datetime (SQLite hands back naive UTC); other values as they are."""
+    if isinstance(moment, datetime):
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment

@@ -25,6 +25,7 @@ from schema.engagements import EngagementMutations, EngagementQueries
 from schema.entities import FederationSchema
 from schema.errors import ErrorCodes
 from schema.facilities import FacilityQueries
+from schema.frameworks import FrameworkMutations, FrameworkQueries
 from schema.input_guard import RejectUnstorableText, describe_list_arguments
 from schema.networks import NetworkMutations, NetworkQueries
 from schema.organizations import OrganizationQueries
@@ -50,6 +51,7 @@ class Query(
     CoordinationQueries,
     SelfReportQueries,
     SupplyChainQueries,
+    FrameworkQueries,
 ):
     pass
 
@@ -62,6 +64,7 @@ class Mutation(
     EngagementMutations,
     CoordinationMutations,
     SelfReportMutations,
+    FrameworkMutations,
 ):
     pass
 

@@ -104,6 +104,13 @@ LIST_SIZES: Mapping[str, int] = {
     "SelfReport.productionSites": limits.MAX_SITES_PER_SELF_REPORT,
     "SelfReport.subSuppliers": limits.MAX_SUB_SUPPLIERS_PER_SELF_REPORT,
     "Query.selfReportChanges": limits.MAX_SELF_REPORT_CHANGES,
+    # Framework agreements: one bid and one price list per ranked supplier.
+    "MiniCompetition.bids": limits.MAX_RANKED_SUPPLIERS,
+    "MiniCompetition.criteria": limits.MAX_AWARD_CRITERIA,
+    "Bid.points": limits.MAX_AWARD_CRITERIA,
+    "Network.priceLists": limits.MAX_RANKED_SUPPLIERS,
+    "CallOffDecision.declines": limits.MAX_RANKED_SUPPLIERS,
+    "PriceList.items": limits.MAX_PRICE_ITEMS,
     # Ours: the engagements a body made or an auditor firm was named in.
     "Query.auditorEngagements": 500,
     # One count per requirement and severity.

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from services.framework_loaders import FrameworkLoaders
 from storage import models
 
 ModelT = TypeVar("ModelT", bound=models.Base)
@@ -80,6 +81,7 @@ class Loaders:
         # scope (e.g. the viewer's facts), by name; dropped with the rest.
         self.batches: dict[str, DataLoader[Any, Any]] = {}
         self.self_report_sites = DataLoader(load_fn=facilities_by_self_report(session))
+        self.frameworks = FrameworkLoaders(session)
 
 
 class ReportLoaders:

@@ -32,6 +32,9 @@ class NetworkView:
     max_subcontractor_tiers: int | None
     min_environmental_weight: float | None
     lead_id: str
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    options: str | None = None  # option periods in years, e.g. "1+1+1"
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,9 @@ class NetworkTerms:
     call_off_threshold_hours: int | None = None
     max_subcontractor_tiers: int | None = None
     min_environmental_weight: float | None = None
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    options: str | None = None
 
 
 def network_view(row: models.Network) -> NetworkView:
@@ -62,6 +68,9 @@ def network_view(row: models.Network) -> NetworkView:
         max_subcontractor_tiers=row.max_subcontractor_tiers,
         min_environmental_weight=row.min_environmental_weight,
         lead_id=row.lead_id,
+        period_start=row.period_start,
+        period_end=row.period_end,
+        options=row.options,
     )
 
 
@@ -140,6 +149,7 @@ async def create_network(scope: Scope, terms: NetworkTerms) -> NetworkView:
         max_subcontractor_tiers=terms.max_subcontractor_tiers,
         min_environmental_weight=terms.min_environmental_weight,
     )
+    options = rules.check_period(terms.period_start, terms.period_end, terms.options)
     network = models.Network(
         name=name,
         kind=terms.kind,
@@ -149,6 +159,9 @@ async def create_network(scope: Scope, terms: NetworkTerms) -> NetworkView:
         or rules.DEFAULT_CALL_OFF_THRESHOLD_HOURS,
         max_subcontractor_tiers=terms.max_subcontractor_tiers,
         min_environmental_weight=terms.min_environmental_weight,
+        period_start=terms.period_start,
+        period_end=terms.period_end,
+        options=options,
     )
     scope.session.add(network)
     await scope.session.flush()

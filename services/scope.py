@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -42,6 +43,8 @@ class Scope:
     # Run first inside every mutation's write (`services.writes.mutation`), e.g.
     # reserving the request's Idempotency-Key.
     write_prelude: Callable[[], Awaitable[None]] | None = None
+    # The time deadlines are judged by (`ViewerFacts.now`): the wall clock, or a test's.
+    clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
     reads: ReadLog = field(init=False)
     loaders: Loaders = field(init=False)
     _facts: ViewerFacts | None = field(default=None, init=False, repr=False)
@@ -67,7 +70,9 @@ class Scope:
         """The viewer's facts, once per request (aliased root fields ask at once)."""
         async with self._facts_lock:
             if self._facts is None:
-                self._facts = await load_viewer_facts(self.session, self.principal, self.authorizer)
+                self._facts = await load_viewer_facts(
+                    self.session, self.principal, self.authorizer, now=self.clock()
+                )
         return self._facts
 
     @contextlib.asynccontextmanager
@@ -83,6 +88,10 @@ class Scope:
         async with self.connection.released(self.session):
             yield
         self.loaders.forget()
+
+    async def now(self) -> dt.datetime:
+        """The request's time: the same instant the row rules compare deadlines with."""
+        return (await self.facts()).now
 
     async def commit(self) -> None:
         """Commit a change; what the request reads afterwards is read afresh."""

@@ -407,6 +407,15 @@ class MiniCompetition(Base):
     deadline: Mapped[dt.datetime] = mapped_column()
     winner_id: Mapped[str | None] = fk("organizations.id", nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Framework call-offs (0006): the lifecycle's times and reasons, and templates.
+    published_at: Mapped[dt.datetime | None] = mapped_column()
+    awarded_at: Mapped[dt.datetime | None] = mapped_column()
+    award_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column()
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # Set on award or cancel: shared with the agreement's participants as a template.
+    template_at: Mapped[dt.datetime | None] = mapped_column()
+    cloned_from_id: Mapped[str | None] = fk("mini_competitions.id", nullable=True)
 
 
 class Bid(Base):
@@ -422,6 +431,7 @@ class Bid(Base):
     proposal: Mapped[str] = mapped_column(Text)  # RESTRICTED
     score: Mapped[float | None] = mapped_column(Float)
     submitted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    points: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # criterion → 0..10
 
 
 class CallOff(Base):
@@ -439,6 +449,39 @@ class CallOff(Base):
     exception_justification: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # 0006: the agreement's lead sees every call-off and its exception.
+    lead_id: Mapped[str | None] = fk("organizations.id", nullable=True)
+    exception_ground: Mapped[str | None] = mapped_column(String(32))
+    created_by_user_id: Mapped[str | None] = fk("users.id", nullable=True)
+
+
+class CallOffDecline(Base):
+    """A supplier declined a call-off addressed to it, and why; the next in rank is asked."""
+
+    __tablename__ = "call_off_declines"
+    __table_args__ = (UniqueConstraint("call_off_id", "supplier_id"),)
+
+    id: Mapped[str] = id_column()
+    call_off_id: Mapped[str] = fk("call_offs.id")
+    supplier_id: Mapped[str] = fk("organizations.id")
+    reason: Mapped[str] = mapped_column(Text)
+    declined_by_user_id: Mapped[str | None] = fk("users.id", nullable=True)
+    declined_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PriceList(Base):
+    """A supplier's prices under a framework agreement: RESTRICTED, exempt from
+    public access, read by the agreement's participants and the supplier."""
+
+    __tablename__ = "price_lists"
+    __table_args__ = (UniqueConstraint("network_id", "supplier_id"),)
+
+    id: Mapped[str] = id_column()
+    network_id: Mapped[str] = fk("networks.id")
+    supplier_id: Mapped[str] = fk("organizations.id")
+    currency: Mapped[str] = mapped_column(String(3))
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class AuditLogEntry(Base):

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
 
+from domain import networks as rules
 from domain.enums import NetworkKind
 from schema.context import Info
 from schema.fields import field
 from schema.organizations import Organization, load_organization
 from services import networks
 from services.networks import NetworkTerms, NetworkView, RankedSupplierView
+
+if TYPE_CHECKING:
+    from schema.frameworks.types import PriceList
 
 
 @strawberry.type
@@ -39,6 +43,11 @@ class Network:
     max_subcontractor_tiers: int | None
     min_environmental_weight: float | None
     lead_id: strawberry.Private[str]
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    options: str | None = strawberry.field(
+        default=None, description="Framework agreements: option periods in years, e.g. 1+1+1."
+    )
 
     @classmethod
     def from_view(cls, view: NetworkView) -> Self:
@@ -51,7 +60,14 @@ class Network:
             max_subcontractor_tiers=view.max_subcontractor_tiers,
             min_environmental_weight=view.min_environmental_weight,
             lead_id=view.lead_id,
+            period_start=view.period_start,
+            period_end=view.period_end,
+            options=view.options,
         )
+
+    @field(description="The last day the agreement can run to if every option is used.")
+    def latest_end(self) -> dt.date | None:
+        return rules.latest_end(self.period_end, self.options)
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Self | None:
@@ -81,6 +97,22 @@ class Network:
         views = await networks.invited(info.context.scope, str(self.id), self.kind)
         return [Organization.from_view(view) for view in views]
 
+    @field(
+        description="Framework agreements: the suppliers' price lists. RESTRICTED: exempt "
+        "from public access; the agreement's participants and each supplier read them."
+    )
+    async def price_lists(
+        self, info: Info
+    ) -> list[Annotated[PriceList, strawberry.lazy("schema.frameworks.types")]]:
+        from schema.context import selected_names
+        from schema.frameworks.types import PriceList
+        from services import price_lists
+
+        found = await price_lists.price_lists_of(
+            info.context.scope, str(self.id), selected_names(info)
+        )
+        return [PriceList.from_disclosed(price_list) for price_list in found]
+
     @field(description="Framework agreements: suppliers in priority order, 1 first.")
     async def suppliers(self, info: Info) -> list[RankedSupplier]:
         views = await networks.ranked_suppliers(info.context.scope, str(self.id))
@@ -95,6 +127,11 @@ class NetworkInput:
     call_off_threshold_hours: int | None = None
     max_subcontractor_tiers: int | None = None
     min_environmental_weight: float | None = None
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    options: str | None = strawberry.field(
+        default=None, description="Option periods in years after periodEnd, e.g. 1+1+1."
+    )
 
     def to_terms(self) -> NetworkTerms:
         return NetworkTerms(
@@ -104,4 +141,7 @@ class NetworkInput:
             call_off_threshold_hours=self.call_off_threshold_hours,
             max_subcontractor_tiers=self.max_subcontractor_tiers,
             min_environmental_weight=self.min_environmental_weight,
+            period_start=self.period_start,
+            period_end=self.period_end,
+            options=self.options,
         )

@@ -8,6 +8,7 @@ the rows the Python evaluation accepts.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,7 +16,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Column as SqlColumn
-from sqlalchemy import ColumnElement, Integer, MetaData, String, Table, create_engine, select
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    select,
+)
 from sqlalchemy.engine import Engine
 
 from authz.disclosure import Policy, cleared_filter, row_filter
@@ -30,6 +40,7 @@ from domain.predicates import (
     Equals,
     Fact,
     FactOneOf,
+    NotAfter,
     OneOf,
     Predicate,
     Present,
@@ -37,6 +48,8 @@ from domain.predicates import (
 )
 
 ORGANIZATIONS = ["o1", "o2", "o3"]
+# Deadlines and clocks: equal, earlier and later instants (naive UTC, as SQLite keeps them).
+TIMES = [dt.datetime(2026, 12, 1, 12, minute) for minute in (0, 30, 59)]
 NETWORKS = ["n1", "n2"]
 RULED = {name: policy for name, policy in POLICIES.items() if policy.relations}
 RULES: dict[str, Predicate] = {
@@ -73,6 +86,8 @@ def column_pools(rules: list[Predicate]) -> dict[str, list[Any]]:
                     pools.setdefault(column.name, set()).update({*map(str, values), "OTHER"})
                 case Present(column):
                     pools.setdefault(column.name, set()).add("2026-01-01")
+                case NotAfter(column, _):
+                    pools.setdefault(column.name, set()).update(TIMES)
                 case FactOneOf():
                     pass
     return {name: [None, *sorted(values)] for name, values in pools.items()}
@@ -87,7 +102,10 @@ for group in [*RULED, "network"]:
         f"rows_{group}",
         METADATA,
         SqlColumn("row", Integer, primary_key=True),
-        *(SqlColumn(name, String(40)) for name in pools),
+        *(
+            SqlColumn(name, DateTime() if TIMES[0] in values else String(40))
+            for name, values in pools.items()
+        ),
     )
     TABLES[group] = (table, pools)
 
@@ -108,6 +126,8 @@ viewers = st.builds(
     network_ids=st.frozensets(st.sampled_from([*NETWORKS, "n9"])),
     contracted_suppliers=st.frozensets(st.sampled_from([*ORGANIZATIONS, "o9"])),
     granted_suppliers=st.frozensets(st.sampled_from([*ORGANIZATIONS, "o9"])),
+    supplier_network_ids=st.frozensets(st.sampled_from([*NETWORKS, "n9"])),
+    now=st.sampled_from(TIMES).map(lambda moment: moment.replace(tzinfo=dt.UTC)),
 )
 
 

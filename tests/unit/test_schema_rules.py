@@ -16,10 +16,14 @@ from authz.coordination import FOCUS_AREA_OVERVIEW, FOLLOW_UP_STEP
 from authz.disclosure import PUBLIC, Policy
 from authz.records import (
     AUDIT_REPORT,
+    BID,
+    CALL_OFF,
     CONTRACT,
     CORRECTIVE_ACTION,
     DOCUMENT,
     FINDING,
+    MINI_COMPETITION,
+    PRICE_LIST,
     SELF_REPORT,
     SUPPLY_EDGE,
 )
@@ -36,6 +40,10 @@ CLASSIFIED_TYPES: dict[str, Policy] = {
     "FollowUpPlanStep": FOLLOW_UP_STEP,
     "SelfReport": SELF_REPORT,
     "SupplyEdge": SUPPLY_EDGE,
+    "MiniCompetition": MINI_COMPETITION,
+    "Bid": BID,
+    "CallOffDecision": CALL_OFF,
+    "PriceList": PRICE_LIST,
 }
 KERNEL_OUTPUTS = frozenset({"redactedFields", "downloadUrl"})
 
