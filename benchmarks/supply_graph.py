@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import pickle
 import random
 import statistics
 import sys
@@ -32,6 +33,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -199,8 +201,25 @@ class Result:
     agree: bool
 
 
-def run(bodies: int, queries: int, seed: int) -> Result:
-    input_s, data = timed(lambda: world(bodies, seed))
+def cached_world(bodies: int, seed: int, cache: str | None) -> GraphInput:
+    """`world`, kept in a pickle under `cache` (a folder) to time builds again
+    without generating the world again."""
+    if cache is None:
+        return world(bodies, seed)
+    path = Path(cache) / f"supply-world-{bodies}-{seed}.pickle"
+    if path.exists():
+        with path.open("rb") as handle:
+            loaded: GraphInput = pickle.load(handle)
+        return loaded
+    data = world(bodies, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return data
+
+
+def run(bodies: int, queries: int, seed: int, cache: str | None = None) -> Result:
+    input_s, data = timed(lambda: cached_world(bodies, seed, cache))
     gc.collect()
     cpu_started = time.process_time()
     build_s, (graph, view) = timed(lambda: build(data))
@@ -303,12 +322,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--plot", help="write the scaling plot (PNG) here")
+    parser.add_argument("--only-largest", action="store_true", help="run the largest size only")
+    parser.add_argument("--cache", help="keep generated worlds in this folder (pickles)")
     args = parser.parse_args(argv)
     top = max(1, round(args.max_edges / EDGES_PER_BODY))
     sizes = sorted({max(1, round(top / 10 ** (k / 1.5))) for k in range(args.sizes)})
+    if args.only_largest:
+        sizes = sizes[-1:]
     results = []
     for bodies in sizes:
-        result = run(bodies, args.queries, args.seed)
+        result = run(bodies, args.queries, args.seed, args.cache)
         print(
             f"{result.supply_edges:,} supply edges: input {result.input_s:.1f} s, "
             f"build {result.build_s:.2f} s ({result.build_cpu_s:.2f} CPU), "
