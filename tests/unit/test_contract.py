@@ -32,29 +32,10 @@ NOT_YET = {
     # self-reports and corrective-action follow-up (issue 12)
     "Mutation.respondToCorrectiveAction",
     "Mutation.verifyCorrectiveAction",
-    # framework call-offs and mini-competitions (issue 9)
-    "Query.miniCompetitions",
-    "Mutation.planCallOff",
-    "Mutation.declineCallOff",
-    "Mutation.createMiniCompetition",
-    "Mutation.publishMiniCompetition",
-    "Mutation.submitBid",
-    "Mutation.scoreBid",
-    "Mutation.awardMiniCompetition",
-    "Mutation.cancelMiniCompetition",
-    "Mutation.cloneMiniCompetition",
     # end
 }
 NOT_YET_TYPES = {
     # self-reports (issue 12)
-    # framework call-offs and mini-competitions (issue 9)
-    "CallOffDecision",
-    "MiniCompetition",
-    "AwardCriterion",
-    "Bid",
-    "AwardCriterionInput",
-    "MiniCompetitionInput",
-    "CriterionScoreInput",
     # end
 }
 
