@@ -695,28 +695,34 @@ def print_summary(runs: list[DatabaseRun]) -> None:
     )
 
 
-def plot(runs: list[DatabaseRun], path: Path) -> None:
-    """Grouped bars: each path's median over its database's baseline."""
+def plot(results: list[dict[str, Any]], path: Path) -> None:
+    """Grouped bars from `DatabaseRun.as_json()` results: each path's median over its
+    database's one-statement baseline, wall time left and CPU time right."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     names = ["compiled", "generic", "baseline_sync"]
-    figure, axes = plt.subplots(figsize=(7, 3.6), dpi=110)
-    width = 0.8 / len(runs)
-    for index, run in enumerate(runs):
-        values = [run.ratio(name) for name in names]
-        positions = [n + index * width for n in range(len(names))]
-        bars = axes.bar(positions, values, width, label=run.database)
-        axes.bar_label(bars, labels=[f"{v:.1f}x" for v in values], fontsize=8)
-    axes.axhline(1.0, color="black", linewidth=0.8)
-    axes.axhline(3.0, color="grey", linewidth=0.8, linestyle="--", label="goal: 3x")
-    axes.set_xticks([n + width * (len(runs) - 1) / 2 for n in range(len(names))])
-    axes.set_xticklabels([PATHS[name] for name in names], fontsize=8)
-    axes.set_ylabel("median / one-statement SQL baseline")
-    axes.set_title("auditReports(first: 100), cold (no response cache)", fontsize=10)
-    axes.legend(fontsize=8)
+    figure, panels = plt.subplots(1, 2, figsize=(10, 3.8), dpi=110, sharey=True)
+    width = 0.8 / max(len(results), 1)
+    for axes, key, title in (
+        (panels[0], "ratio", "wall time"),
+        (panels[1], "cpu_ratio", "CPU time of the process"),
+    ):
+        for index, result in enumerate(results):
+            values = [result["paths"][name][key] for name in names]
+            positions = [n + index * width for n in range(len(names))]
+            bars = axes.bar(positions, values, width, label=result["database"])
+            axes.bar_label(bars, labels=[f"{v:.1f}x" for v in values], fontsize=7)
+        axes.axhline(1.0, color="black", linewidth=0.8)
+        axes.axhline(3.0, color="grey", linewidth=0.8, linestyle="--", label="goal: 3x")
+        axes.set_xticks([n + width * (len(results) - 1) / 2 for n in range(len(names))])
+        axes.set_xticklabels(["compiled", "generic", "SQL, sync engine"], fontsize=8)
+        axes.set_title(f"{title} / one-statement SQL (async)", fontsize=9)
+    panels[0].set_ylabel("median ratio")
+    panels[1].legend(fontsize=7)
+    figure.suptitle("auditReports(first: 100), cold (no response cache)", fontsize=10)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path)
@@ -793,7 +799,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps([run.as_json() for run in runs], indent=2) + "\n")
     if args.plot:
-        plot(runs, args.plot)
+        plot([run.as_json() for run in runs], args.plot)
     return 1 if any(run.problems for run in runs) else 0
 
 
