@@ -797,6 +797,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     print_summary(runs)
     if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps([run.as_json() for run in runs], indent=2) + "\n")
     if args.plot:
         plot([run.as_json() for run in runs], args.plot)
