@@ -16,6 +16,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
+from schema.audit_log import AuditLogQueries
 from schema.audit_reports import COMPILED_ROOTS, AuditReportMutations, AuditReportQueries
 from schema.compiled import compiled_executor
 from schema.contracts import ContractMutations, ContractQueries
@@ -52,6 +53,7 @@ class Query(
     SelfReportQueries,
     SupplyChainQueries,
     FrameworkQueries,
+    AuditLogQueries,
 ):
     pass
 
