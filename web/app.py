@@ -6,10 +6,11 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from web.backend import Backend, PrincipalLookup
-from web.pages import auth, home, reports
+from web.pages import auth, authoring, home, reports
 
-PAGES = (home, auth, reports)
-"""Page modules: each has `routes(backend)`. Add yours here (docs/web.md)."""
+PAGES = (home, auth, authoring, reports)
+"""Page modules: each has `routes(backend)`. Add yours here (docs/web.md); a fixed
+path (`/reports/new`) must come before a pattern that would match it (`/reports/{id}`)."""
 
 
 def web_routes(backend: Backend) -> list[BaseRoute]:

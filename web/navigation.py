@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from authz.policies import REPORT_AUTHORS
 from domain.enums import OrganizationKind, Role
 from web.labels import N_
 
@@ -35,6 +36,7 @@ def of_kind(*kinds: OrganizationKind) -> Callable[[Page], bool]:
 NAVIGATION: list[NavItem] = [
     NavItem("/", N_("Start"), everyone),
     NavItem("/reports", N_("Audit reports"), everyone),
+    NavItem("/reports/new", N_("New report"), with_role(*REPORT_AUTHORS)),
 ]
 
 

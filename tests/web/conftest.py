@@ -53,7 +53,8 @@ def demo_report_ids(demo_world: tuple[Path, dict[str, str]], demo_url: str) -> d
 @pytest.fixture(scope="session")
 def demo_url(demo_data_dir: Path) -> Iterator[str]:
     """`kjede serve` (uvicorn) on a free port over the seeded demo world."""
-    with running_server(demo_data_dir) as base_url:
+    # One worker: the browser tests are sequential, and a second process only costs startup.
+    with running_server(demo_data_dir, {"KJEDE_WORKERS": "1"}) as base_url:
         yield base_url
 
 
