@@ -6,9 +6,9 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from web.backend import Backend, PrincipalLookup
-from web.pages import auth, authoring, home, reports
+from web.pages import admin, auth, authoring, home, networks, reports
 
-PAGES = (home, auth, authoring, reports)
+PAGES = (home, auth, authoring, reports, networks, admin)
 """Page modules: each has `routes(backend)`. Add yours here (docs/web.md); a fixed
 path (`/reports/new`) must come before a pattern that would match it (`/reports/{id}`)."""
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from authz.policies import REPORT_AUTHORS
+from authz.policies import GRANTS, REPORT_AUTHORS, Action, Resource
 from domain.enums import OrganizationKind, Role
 from web.labels import N_
 
@@ -33,10 +33,16 @@ def of_kind(*kinds: OrganizationKind) -> Callable[[Page], bool]:
     return lambda page: page.principal is not None and page.principal.organization_kind in kinds
 
 
+CONTRACT_READERS = GRANTS[(Resource.CONTRACT, Action.READ)]
+AUDIT_LOG_READERS = GRANTS[(Resource.AUDIT_LOG, Action.READ)]
+
 NAVIGATION: list[NavItem] = [
     NavItem("/", N_("Start"), everyone),
     NavItem("/reports", N_("Audit reports"), everyone),
     NavItem("/reports/new", N_("New report"), with_role(*REPORT_AUTHORS)),
+    NavItem("/networks", N_("Networks"), everyone),
+    NavItem("/contracts", N_("Contracts"), with_role(*CONTRACT_READERS)),
+    NavItem("/audit-log", N_("Audit log"), with_role(*AUDIT_LOG_READERS)),
 ]
 
 

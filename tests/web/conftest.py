@@ -37,17 +37,22 @@ def demo_data_dir(demo_world: tuple[Path, dict[str, str]]) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_report_ids(demo_world: tuple[Path, dict[str, str]], demo_url: str) -> dict[str, str]:
-    """Report ids by title, as Oslo's officer (the commissioning body) sees them."""
+def demo_ids(demo_world: tuple[Path, dict[str, str]], demo_url: str) -> dict[str, str]:
+    """Report ids by title and network ids by name, as Oslo's officer sees them."""
     token = demo_world[1]["innkjop@oslo.kommune.no PROCUREMENT_OFFICER"]
     response = httpx.post(
         f"{demo_url}/graphql",
-        json={"query": "{ auditReports(first: 50) { edges { node { id title } } } }"},
+        json={
+            "query": "{ auditReports(first: 50) { edges { node { id title } } }"
+            " networks(first: 50) { edges { node { id name } } } }"
+        },
         headers={"Authorization": f"Bearer {token}"},
         timeout=30,
     )
-    edges = response.json()["data"]["auditReports"]["edges"]
-    return {edge["node"]["title"]: edge["node"]["id"] for edge in edges}
+    data = response.json()["data"]
+    reports = {edge["node"]["title"]: edge["node"]["id"] for edge in data["auditReports"]["edges"]}
+    networks = {edge["node"]["name"]: edge["node"]["id"] for edge in data["networks"]["edges"]}
+    return reports | networks
 
 
 @pytest.fixture(scope="session")

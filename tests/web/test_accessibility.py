@@ -1,6 +1,6 @@
 """axe-core on every page, in bokmål, Swedish and English: zero WCAG 2.1 A/AA
 violations. Each page is listed with the demo user who opens it; `{inspection}`
-and the like are demo report ids (by key in REPORTS)."""
+and the like are demo record ids (by key in RECORDS)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ from typing import Any
 
 import pytest
 
-REPORTS = {
+from services.demo.networks import FRAMEWORK_NAME
+
+RECORDS = {
     "inspection": "Inspection of the nitrile glove factory in Perak, Malaysia",
+    "framework": FRAMEWORK_NAME,
 }
 
 OFFICER = "innkjop@oslo.kommune.no"
@@ -22,6 +25,11 @@ PAGES_TO_CHECK: list[tuple[str | None, str]] = [
     (OFFICER, "/reports"),
     (OFFICER, "/reports?text=glove&severity=CRITICAL"),
     (OFFICER, "/reports/{inspection}"),
+    (OFFICER, "/reports/new"),
+    (OFFICER, "/networks"),
+    (OFFICER, "/networks/{framework}"),
+    (OFFICER, "/contracts"),
+    (OFFICER, "/audit-log"),
     (MEMBER, "/reports/{inspection}"),
     (SUPPLIER, "/"),
     (SUPPLIER, "/reports/{inspection}"),
@@ -31,9 +39,9 @@ PAGES_TO_CHECK: list[tuple[str | None, str]] = [
 
 @pytest.mark.parametrize("language", ["nb", "sv", "en"])
 def test_every_page_has_no_axe_violations(
-    visitor_factory: Any, demo_report_ids: dict[str, str], language: str
+    visitor_factory: Any, demo_ids: dict[str, str], language: str
 ) -> None:
-    ids = {key: demo_report_ids[title] for key, title in REPORTS.items()}
+    ids = {key: demo_ids[title] for key, title in RECORDS.items()}
     visitors: dict[str | None, Any] = {}
     failures: list[str] = []
     for user, template in PAGES_TO_CHECK:

@@ -43,12 +43,14 @@ def test_officer_supplier_and_outsider(visitor_factory: Any) -> None:
         assert handle.read(5) == b"%PDF-"
 
     supplier = visitor_factory("en")
-    supplier.sign_in(SUPPLIER)
-    supplier.goto(report_path)
-    actions = supplier.page.locator(".corrective-action")
-    assert actions.count() >= 1
-    assert "Reimburse recruitment fees" in actions.first.inner_text()
+    supplier.sign_in(SUPPLIER)  # lands on its home: the corrective actions to answer
+    actions = supplier.page.locator("#corrective-actions .corrective-action")
+    assert actions.count() >= 3
+    text = supplier.page.locator("#corrective-actions").inner_text()
+    assert "Reimburse recruitment fees" in text and GLOVES in text
     supplier.assert_accessible()
+    supplier.goto(report_path)
+    assert "Reimburse recruitment fees" in supplier.page.locator("#findings").inner_text()
 
     outsider = visitor_factory("en")
     outsider.sign_in(OUTSIDER)
