@@ -50,6 +50,8 @@ class Action(StrEnum):
     ASSIGN = "assign"
     ENGAGE = "engage"
     DECLINE = "decline"
+    RESPOND = "respond"  # the audited supplier answers a corrective action
+    VERIFY = "verify"  # the commissioning body verifies or reopens it
 
 
 ADMIN = Role.ADMIN
@@ -92,6 +94,8 @@ GRANTS: dict[tuple[Resource, Action], frozenset[Role]] = {
         {ADMIN, PROCUREMENT_OFFICER, CONTRACT_MANAGER}
     ),
     (Resource.FINDING, Action.CREATE): REPORT_AUTHORS,
+    (Resource.FINDING, Action.RESPOND): frozenset({ADMIN, SUPPLIER_REPORTER}),
+    (Resource.FINDING, Action.VERIFY): frozenset({ADMIN, PROCUREMENT_OFFICER, CONTRACT_MANAGER}),
     (Resource.DOCUMENT, Action.UPLOAD): REPORT_AUTHORS,
     (Resource.SELF_REPORT, Action.READ): EVERY_ROLE,
     (Resource.SELF_REPORT, Action.SUBMIT): frozenset({ADMIN, SUPPLIER_REPORTER}),

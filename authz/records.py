@@ -82,6 +82,26 @@ REPORT_RELATIONS = (
 
 SUPPLIER_TOO = frozenset({Relation.SUPPLIER})
 
+# One step of a corrective action's follow-up: read with the report's clearance
+# (network members read the notes; the evidence documents stay RESTRICTED, the
+# audited supplier reads its own).
+CORRECTIVE_ACTION_EVENT = Policy(
+    record="corrective_action_event",
+    fields=MappingProxyType(
+        {
+            "id": HIDDEN,
+            "corrective_action_id": HIDDEN,
+            "user_id": HIDDEN,
+            "step": FieldRule(Classification.SHARED, also=SUPPLIER_TOO),
+            "status": FieldRule(Classification.SHARED, also=SUPPLIER_TOO),
+            "note": FieldRule(Classification.SHARED, also=SUPPLIER_TOO),
+            "organization_id": FieldRule(Classification.SHARED, also=SUPPLIER_TOO),
+            "created_at": FieldRule(Classification.SHARED, also=SUPPLIER_TOO),
+            "evidence_document_ids": FieldRule(Classification.RESTRICTED, also=SUPPLIER_TOO),
+        }
+    ),
+)
+
 CORRECTIVE_ACTION = Policy(
     record="corrective_action",
     fields=MappingProxyType(
@@ -92,8 +112,10 @@ CORRECTIVE_ACTION = Policy(
             "due_date": FieldRule(Classification.SHARED, also=SUPPLIER_TOO),
             "status": FieldRule(Classification.SHARED, also=SUPPLIER_TOO),
             "verified_at": FieldRule(Classification.SHARED, also=SUPPLIER_TOO),
+            "history": FieldRule(Classification.SHARED, also=SUPPLIER_TOO),
         }
     ),
+    children=MappingProxyType({"history": CORRECTIVE_ACTION_EVENT}),
 )
 
 FINDING = Policy(
@@ -434,6 +456,7 @@ POLICIES: Mapping[str, Policy] = MappingProxyType(
             AUDIT_REPORT,
             FINDING,
             CORRECTIVE_ACTION,
+            CORRECTIVE_ACTION_EVENT,
             DOCUMENT,
             CONTRACT,
             SELF_REPORT,

@@ -105,6 +105,7 @@ class CorrectiveActionStatus(StrEnum):
 class CorrectiveActionStep(StrEnum):
     """What one entry of a corrective action's history records."""
 
+    EVIDENCE = "EVIDENCE"  # the supplier uploaded an evidence document (RESTRICTED)
     PROGRESS = "PROGRESS"  # the supplier's progress note
     DONE = "DONE"  # the supplier reports it done, with evidence
     VERIFIED = "VERIFIED"  # the commissioning body accepts

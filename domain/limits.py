@@ -18,6 +18,7 @@ MAX_SUB_SUPPLIERS_PER_SELF_REPORT = 200
 MAX_SELF_REPORT_CHANGES = 100  # versions one selfReportChanges answer holds
 MAX_AWARD_CRITERIA = 10  # per mini-competition
 MAX_PRICE_ITEMS = 200  # per supplier's price list
+MAX_CORRECTIVE_ACTION_STEPS = 100  # history entries of one corrective action
 
 
 def check_room(what: str, holder: str, count: int, maximum: int) -> None:

@@ -21,6 +21,7 @@ from schema.audit_reports import COMPILED_ROOTS, AuditReportMutations, AuditRepo
 from schema.compiled import compiled_executor
 from schema.contracts import ContractMutations, ContractQueries
 from schema.coordination import CoordinationMutations, CoordinationQueries
+from schema.corrective_actions.mutations import CorrectiveActionMutations
 from schema.cost import Limits, QueryLimits, alias_rule, describe_list_sizes
 from schema.engagements import EngagementMutations, EngagementQueries
 from schema.entities import FederationSchema
@@ -67,6 +68,7 @@ class Mutation(
     CoordinationMutations,
     SelfReportMutations,
     FrameworkMutations,
+    CorrectiveActionMutations,
 ):
     pass
 

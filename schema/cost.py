@@ -101,6 +101,7 @@ LIST_SIZES: Mapping[str, int] = {
     "AuditReport.findings": limits.MAX_FINDINGS_PER_REPORT,
     "AuditReport.facilities": limits.MAX_FACILITIES_PER_REPORT,
     "AuditReport.documents": limits.MAX_DOCUMENTS_PER_REPORT,
+    "CorrectiveAction.history": limits.MAX_CORRECTIVE_ACTION_STEPS,
     "SelfReport.productionSites": limits.MAX_SITES_PER_SELF_REPORT,
     "SelfReport.subSuppliers": limits.MAX_SUB_SUPPLIERS_PER_SELF_REPORT,
     "Query.selfReportChanges": limits.MAX_SELF_REPORT_CHANGES,

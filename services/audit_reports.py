@@ -28,6 +28,7 @@ from authz.viewer import ViewerFacts
 from domain.enums import AuditReportStatus, Classification, Requirement, Severity
 from domain.errors import InvalidInput, NotFound
 from domain.orgnumbers import normalize_country
+from services.corrective_action_values import with_history
 from services.pagination import Page, fetch_page
 from services.scope import Scope
 from storage import models
@@ -98,6 +99,9 @@ async def findings_of(scope: Scope, report_ids: Sequence[str]) -> dict[str, list
             else None
         )
         grouped.setdefault(values["report_id"], []).append(values)
+    await with_history(
+        scope.session, [f["corrective_action"] for fs in grouped.values() for f in fs]
+    )
     return grouped
 
 

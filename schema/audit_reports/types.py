@@ -20,6 +20,7 @@ from domain.enums import (
     ShareScope,
 )
 from schema.context import Info, selected_names
+from schema.corrective_actions.events import CorrectiveActionEvent
 from schema.facilities import Facility
 from schema.focus_areas import FocusArea
 from schema.networks import Network
@@ -38,6 +39,7 @@ class CorrectiveAction:
     description: str = classified(CORRECTIVE_ACTION, "description")
     due_date: dt.date | None = classified(CORRECTIVE_ACTION, "due_date")
     status: CorrectiveActionStatus = classified(CORRECTIVE_ACTION, "status")
+    history: list[CorrectiveActionEvent] = classified(CORRECTIVE_ACTION, "history")
 
     @classmethod
     def from_disclosed(cls, action: Disclosed) -> Self:
@@ -45,6 +47,7 @@ class CorrectiveAction:
             description=action["description"],
             due_date=action["due_date"],
             status=action["status"],
+            history=[CorrectiveActionEvent.from_disclosed(e) for e in action["history"] or ()],
         )
 
 

@@ -29,9 +29,6 @@ CONTRACT = Path(__file__).resolve().parents[1] / "contract" / "API_CONTRACT.grap
 # Roadmap: these arrive with self-reports, the supply-chain graph, framework
 # call-offs and mini-competitions, and national coordination.
 NOT_YET = {
-    # self-reports and corrective-action follow-up (issue 12)
-    "Mutation.respondToCorrectiveAction",
-    "Mutation.verifyCorrectiveAction",
     # end
 }
 NOT_YET_TYPES = {

@@ -20,6 +20,7 @@ from authz.records import (
     CALL_OFF,
     CONTRACT,
     CORRECTIVE_ACTION,
+    CORRECTIVE_ACTION_EVENT,
     DOCUMENT,
     FINDING,
     MINI_COMPETITION,
@@ -44,6 +45,7 @@ CLASSIFIED_TYPES: dict[str, Policy] = {
     "Bid": BID,
     "CallOffDecision": CALL_OFF,
     "PriceList": PRICE_LIST,
+    "CorrectiveActionEvent": CORRECTIVE_ACTION_EVENT,
 }
 KERNEL_OUTPUTS = frozenset({"redactedFields", "downloadUrl"})
 

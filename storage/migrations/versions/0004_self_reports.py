@@ -16,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 STATUSES = ("OPEN", "IN_PROGRESS", "DONE", "VERIFIED", "OVERDUE")
-STEPS = ("PROGRESS", "DONE", "VERIFIED", "REOPENED")
+STEPS = ("EVIDENCE", "PROGRESS", "DONE", "VERIFIED", "REOPENED")
 
 
 def upgrade() -> None:

@@ -1,0 +1,41 @@
+"""Corrective actions as plain values for `disclose`, wherever a report is
+disclosed: the status a reader sees (OVERDUE computed from the due date, never
+stored) and the history of the follow-up, oldest first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from authz.disclosure import column_names
+from domain.corrective_actions import shown_status
+from storage import models
+
+EVENT = models.CorrectiveActionEvent
+EVENT_NAMES = column_names(EVENT)
+EVENTS = select(*(getattr(EVENT, name).label(name) for name in EVENT_NAMES))
+
+
+async def with_history(
+    session: AsyncSession, actions: Sequence[dict[str, Any] | None], today: dt.date | None = None
+) -> None:
+    """Complete each action's values in place: its shown status and its history
+    (one statement for the batch)."""
+    present = [action for action in actions if action is not None]
+    if not present:
+        return
+    day = today or dt.datetime.now(dt.UTC).date()
+    stmt = EVENTS.where(EVENT.corrective_action_id.in_([a["id"] for a in present])).order_by(
+        EVENT.created_at, EVENT.id
+    )
+    history: dict[str, list[dict[str, Any]]] = {}
+    for row in await session.execute(stmt):
+        values = dict(zip(EVENT_NAMES, row, strict=True))
+        history.setdefault(values["corrective_action_id"], []).append(values)
+    for action in present:
+        action["status"] = shown_status(action["status"], action["due_date"], day)
+        action["history"] = history.get(action["id"], [])
