@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("rustworkx")
 
-from benchmarks import supply_graph  # noqa: E402
+from benchmarks import supply_graph
 
 
 def test_tiny_world_answers_agree_with_rustworkx(capsys: pytest.CaptureFixture[str]) -> None:
