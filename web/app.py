@@ -6,9 +6,9 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from web.backend import Backend, PrincipalLookup
-from web.pages import admin, auth, authoring, home, networks, reports
+from web.pages import admin, auth, authoring, coordination, home, networks, reports
 
-PAGES = (home, auth, authoring, reports, networks, admin)
+PAGES = (home, auth, authoring, reports, networks, admin, coordination)
 """Page modules: each has `routes(backend)`. Add yours here (docs/web.md); a fixed
 path (`/reports/new`) must come before a pattern that would match it (`/reports/{id}`)."""
 

@@ -43,6 +43,11 @@ NAVIGATION: list[NavItem] = [
     NavItem("/networks", N_("Networks"), everyone),
     NavItem("/contracts", N_("Contracts"), with_role(*CONTRACT_READERS)),
     NavItem("/audit-log", N_("Audit log"), with_role(*AUDIT_LOG_READERS)),
+    NavItem(
+        "/coordination",
+        N_("Focus areas"),
+        of_kind(OrganizationKind.COORDINATOR, OrganizationKind.PUBLIC_BODY),
+    ),
 ]
 
 

@@ -17,6 +17,7 @@ from domain.enums import Role
 from services.demo.audit_report_specs import DEMO_REPORTS
 from services.demo.audit_reports import add_reports
 from services.demo.contracts import add_contracts
+from services.demo.coordination import add_coordination
 from services.demo.dates import utc_at
 from services.demo.engagements import add_engagements
 from services.demo.facilities import DEMO_FACILITIES, add_facilities, add_supply_edges
@@ -93,6 +94,7 @@ def seed_demo(session: Session, *, today: dt.date | None = None) -> DemoWorld:
     add_contracts(session, organization_ids, {"framework": framework_id}, today)
     add_engagements(session, organization_ids, now)
     focus_area_id = add_focus_area(session, organization_ids, national_id)
+    add_coordination(session, organization_ids, national_id, focus_area_id, today)
     network_ids = {"framework": framework_id, "national": national_id}
     add_reports(session, organization_ids, facility_ids, network_ids, focus_area_id, now)
     session.flush()

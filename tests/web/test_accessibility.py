@@ -34,6 +34,7 @@ PAGES_TO_CHECK: list[tuple[str | None, str]] = [
     (SUPPLIER, "/"),
     (SUPPLIER, "/reports/{inspection}"),
     (MEMBER, "/reports/00000000-0000-0000-0000-000000000000"),  # the not-found page
+    ("samordnare@hallbarupphandling.se", "/coordination"),  # the coordinator's board
 ]
 
 
