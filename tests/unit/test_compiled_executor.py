@@ -1,0 +1,178 @@
+"""schema/compiled.py on a toy schema: the compiled executor answers exactly what
+graphql-core's generic executor answers, errors and null propagation included
+(nulls in non-null fields and list items, raising resolvers and batchers, unions
+handed back to graphql-core, fragments, aliases, __typename)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import enum
+from collections.abc import Sequence
+from typing import Any
+
+import strawberry
+from graphql import parse
+
+from schema.compiled import batched, compiled_executor, has_directives, selected_names
+
+
+@strawberry.enum
+class ToyKind(enum.Enum):
+    SMALL = "SMALL"
+    LARGE = "LARGE"
+
+
+@strawberry.type
+class ToyLeaf:
+    name: str
+    note: str | None = None
+
+
+@strawberry.type
+class ToyCat:
+    meows: int
+
+
+@strawberry.type
+class ToyDog:
+    barks: int
+
+
+@strawberry.type
+class ToyItem:
+    id: strawberry.ID
+    label: str  # None in some data: a non-null violation
+    kind: ToyKind
+    when: dt.date | None
+    tags: list[str]  # a None item in some data
+    loose: list[str | None]
+    number: int
+
+    @strawberry.field
+    async def child(self) -> ToyLeaf | None:
+        if self.number == 2:
+            raise ValueError("child of 2 fails")
+        return ToyLeaf(name=f"child {self.number}")
+
+    @strawberry.field
+    def strict_child(self) -> ToyLeaf:
+        if self.number == 3:
+            raise ValueError("strict child of 3 fails")
+        return ToyLeaf(name=f"strict {self.number}", note=None)
+
+    @strawberry.field
+    def pet(self) -> ToyCat | ToyDog:
+        return ToyCat(meows=self.number) if self.number % 2 else ToyDog(barks=self.number)
+
+    @strawberry.field
+    async def batched_leaf(self) -> ToyLeaf | None:
+        """What the batcher below answers for each item, one at a time."""
+        if self.number == 4:
+            raise ValueError("batch 4 fails")
+        return ToyLeaf(name=f"batched {self.number}")
+
+
+def item(number: int, **changes: Any) -> ToyItem:
+    values: dict[str, Any] = {
+        "id": strawberry.ID(f"i{number}"),
+        "label": f"item {number}",
+        "kind": ToyKind.LARGE if number % 2 else ToyKind.SMALL,
+        "when": dt.date(2026, 1, number) if number % 3 else None,
+        "tags": ["a", "b"],
+        "loose": ["x", None],
+        "number": number,
+    }
+    values.update(changes)
+    return ToyItem(**values)
+
+
+@strawberry.type
+class ToyQuery:
+    @strawberry.field
+    async def items(self, broken: bool = False) -> list[ToyItem | None]:
+        data = [item(1), item(2), item(3), item(4)]
+        if broken:
+            data += [item(5, label=None), item(6, tags=["ok", None])]
+        return data
+
+    @strawberry.field
+    async def strict(self, fail: bool = False) -> list[ToyItem]:
+        if fail:
+            raise ValueError("no items")
+        return [item(1), item(7, label=None)]
+
+    @strawberry.field
+    def one(self) -> ToyItem:
+        return item(9)
+
+
+BATCHES: list[int] = []
+
+
+@batched(ToyItem, "batchedLeaf")
+async def leaves(
+    _context: Any, items: list[ToyItem], _selected: frozenset[str]
+) -> Sequence[ToyLeaf | Exception | None]:
+    BATCHES.append(len(items))
+    return [
+        ValueError(f"batch {i.number} fails")
+        if i.number == 4
+        else ToyLeaf(name=f"batched {i.number}")
+        for i in items
+    ]
+
+
+GENERIC = strawberry.Schema(query=ToyQuery)
+COMPILED = strawberry.Schema(
+    query=ToyQuery, execution_context_class=compiled_executor(["items", "strict", "one"])
+)
+
+QUERIES = [
+    "{ items { id label kind when tags loose number __typename } }",
+    "{ items(broken: true) { id label tags } }",
+    "{ items { id child { name note } strictChild { name } } }",
+    "{ items { pet { __typename ... on ToyCat { meows } ... on ToyDog { barks } } } }",
+    "{ items { id batchedLeaf { name } } }",
+    "{ strict { id label } }",
+    "{ strict(fail: true) { id } }",
+    "{ one { ...F x: label } } fragment F on ToyItem { id y: kind strictChild { name } }",
+    "{ a: items { id } b: one { id } c: strict { id } }",
+]
+
+
+def run(schema: strawberry.Schema, query: str) -> tuple[Any, list[tuple[str, Any, Any]]]:
+    result = asyncio.run(schema.execute(query))
+    errors = sorted((error.message, error.path, error.locations) for error in result.errors or [])
+    return result.data, errors
+
+
+def test_compiled_answers_equal_generic_answers() -> None:
+    for query in QUERIES:
+        assert run(COMPILED, query) == run(GENERIC, query), query
+
+
+def test_the_errors_are_there_to_compare() -> None:
+    """The queries above do exercise failures, so equality is not vacuous."""
+    data, errors = run(COMPILED, "{ items(broken: true) { id label tags } }")
+    assert data is not None and data["items"][4] is None and data["items"][5] is None
+    assert [e[1] for e in errors] == [["items", 4, "label"], ["items", 5, "tags", 1]]
+    data, errors = run(COMPILED, "{ strict { id label } }")
+    assert data is None and errors[0][0].startswith("Cannot return null")
+    BATCHES.clear()
+    data, errors = run(COMPILED, "{ items { id batchedLeaf { name } } }")
+    assert data["items"][3]["batchedLeaf"] is None and errors[0][0] == "batch 4 fails"
+    assert BATCHES == [4], "one call for the whole level"
+
+
+def test_selected_names_and_directives() -> None:
+    document = parse(
+        "query { a { b ...F ... on T { c } } } fragment F on X { d @include(if: true) }"
+    )
+    operation, fragment = document.definitions
+    fragments = {fragment.name.value: fragment}  # type: ignore[attr-defined]
+    field = operation.selection_set.selections[0]  # type: ignore[attr-defined]
+    assert selected_names([field], fragments) == frozenset({"a", "b", "F", "", "c", "d"})
+    assert has_directives(field.selection_set, fragments)
+    plain = parse("{ a { b } }").definitions[0].selection_set  # type: ignore[attr-defined]
+    assert not has_directives(plain, {})
