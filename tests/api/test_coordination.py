@@ -185,7 +185,7 @@ def test_a_focus_area_result_is_shared_with_every_member_and_no_one_else(
         assert seen["summary"] == "Recruitment fees paid by migrant workers.", member
         assert seen["commercialNotes"] is None and "commercialNotes" in seen["redactedFields"]
         assert seen["focusArea"]["responsibleBody"] == {"name": "Region Värmland"}
-        assert seen["findings"][0]["correctiveAction"]["status"] == "OPEN"
+        assert seen["findings"][0]["correctiveAction"]["status"] == "OVERDUE"  # due 2020
     party = gql(client, READ, c.tokens["varmland"], {"id": report})["data"]["auditReport"]
     assert party["commercialNotes"] == "Unit price SEK 0.51 per glove."
     outsider = gql(client, READ, c.tokens["oslo"], {"id": report})

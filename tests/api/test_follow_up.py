@@ -111,5 +111,5 @@ def test_overdue_actions_surface_to_the_commissioner_and_the_coordinator(
     )
     node = gql(client, OVERDUE, c.tokens["coordinator"])["data"]["overdueCorrectiveActions"]
     first = node["edges"][0]["node"]
-    assert first["finding"]["correctiveAction"] == {"status": "OPEN", "dueDate": "2020-01-31"}
+    assert first["finding"]["correctiveAction"] == {"status": "OVERDUE", "dueDate": "2020-01-31"}
     assert first["daysOverdue"] > 2000 and node["totalCount"] == 1
