@@ -47,6 +47,7 @@ that version for the API processes.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -94,26 +95,31 @@ class PolicyAdapter(Adapter):  # type: ignore[misc]  # casbin's Adapter is untyp
     """
 
     def load_policy(self, model: Any) -> None:
+        table = self._db_class
+        columns = (
+            table.id,
+            table.ptype,
+            table.v0,
+            table.v1,
+            table.v2,
+            table.v3,
+            table.v4,
+            table.v5,
+        )
         with self._session_scope() as session:
-            rows = session.execute(
-                select(
-                    self._db_class.id,
-                    self._db_class.ptype,
-                    self._db_class.v0,
-                    self._db_class.v1,
-                    self._db_class.v2,
-                    self._db_class.v3,
-                    self._db_class.v4,
-                    self._db_class.v5,
-                ).order_by(self._db_class.id)
-            )
-            for row in rows:
-                _load_row(row, model)
+            rows = session.execute(select(*columns).order_by(table.id)).all()
+        assertions: dict[str, Any] = {}
+        for row in rows:
+            ptype = row[1]
+            if ptype not in assertions:
+                assertions[ptype] = model.model.get(ptype[:1], {}).get(ptype)
+            _load_row(row, assertions[ptype])
 
     def load_filtered_policy(self, model: Any, filter: Any) -> None:
         with self._session_scope() as session:
             for row in self.filter_query(session.query(self._db_class), filter):
-                _load_row(row, model)
+                values = (row.id, row.ptype, row.v0, row.v1, row.v2, row.v3, row.v4, row.v5)
+                _load_row(values, model.model.get(row.ptype[:1], {}).get(row.ptype))
             self._filtered = True
 
     def add_policies(self, sec: str, ptype: str, rules: Iterable[Sequence[str]]) -> None:
@@ -122,16 +128,16 @@ class PolicyAdapter(Adapter):  # type: ignore[misc]  # casbin's Adapter is untyp
                 self._save_policy_line(ptype, rule, session=session)
 
 
-def _load_row(row: Any, model: Any) -> None:
-    values = [v for v in (row.v0, row.v1, row.v2, row.v3, row.v4, row.v5) if v is not None]
-    assertion = model.model.get(row.ptype[:1], {}).get(row.ptype)
+def _load_row(row: Any, assertion: Any) -> None:
+    """One (id, ptype, v0..v5) row into its policy assertion, or a warning."""
+    values = [v for v in row[2:] if v is not None]
     if assertion is None:
-        logger.warning("casbin_rule %s ignored: ptype %r is not in the model", row.id, row.ptype)
+        logger.warning("casbin_rule %s ignored: ptype %r is not in the model", row[0], row[1])
         return
     if len(values) != len(assertion.tokens):
         logger.warning(
             "casbin_rule %s ignored: %d fields, expected %d",
-            row.id,
+            row[0],
             len(values),
             len(assertion.tokens),
         )
@@ -282,8 +288,16 @@ class Authorizer:
         # newer version than the snapshot's, and the watcher reloads again.
         version = read_policy_version(self._engine)
         model = new_model()
-        self._adapter.load_policy(model)
-        return PolicySnapshot.from_rules(model.get_policy("p", "p"), version)
+        # Hundreds of thousands of new objects, all kept: a cyclic collection
+        # in the middle would walk them (and the whole heap) for nothing.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._adapter.load_policy(model)
+            return PolicySnapshot.from_rules(model.get_policy("p", "p"), version)
+        finally:
+            if collecting:
+                gc.enable()
 
     @staticmethod
     def _tenant_rule(organization_id: str, role: Role, resource: str, action: str) -> list[str]:
@@ -307,10 +321,12 @@ class Authorizer:
             return False
         if organization_id in ("", DEFAULT_DOMAIN):
             return False
-        snapshot = self._snapshot
-        return any(
-            snapshot.granted(role, organization_id, resource, action) for role in principal.roles
-        )
+        grants = self._snapshot.grants
+        for role in principal.roles:
+            domains = grants.get((_SUBJECTS[role], resource, action))
+            if domains is not None and (DEFAULT_DOMAIN in domains or organization_id in domains):
+                return True
+        return False
 
     def require(
         self, principal: Principal, action: str, resource: str, owner_id: str | None = None
