@@ -25,7 +25,9 @@ from strawberry.asgi import GraphQL
 from api import limits
 from api.auth import (
     GATEWAY_SECRET_HEADER,
+    Authenticated,
     authenticate,
+    authenticate_request,
     presented_bearer,
     principal_by_id,
     shared_secret_ok,
@@ -175,13 +177,15 @@ class GraphQLEndpoint:
         # Work outside the database gives it back meanwhile (Scope.without_connection).
         lease = RequestConnection(services.async_engine, timeouts)
         async with lease as connection, services.sessions(bind=connection) as session:
+            signed_in: Authenticated | None = None
             if not multipart:
                 try:
-                    principal = await authenticate(
+                    signed_in = await authenticate_request(
                         session, services.verifier, request.headers.get("authorization")
                     )
                 except AuthenticationError as exc:
                     return graphql_error(401, "UNAUTHENTICATED", str(exc))
+                principal = signed_in.principal if signed_in is not None else None
 
             async def still_wanted() -> bool:
                 return not await request.is_disconnected()
@@ -199,6 +203,9 @@ class GraphQLEndpoint:
                 still_wanted=still_wanted,
                 clock=services.clock,
             )
+            if signed_in is not None:  # read by authentication: `me` needs no query
+                scope.loaders.user.prime(signed_in.user.id, signed_in.user)
+                scope.loaders.organization.prime(signed_in.organization.id, signed_in.organization)
             context = Context(request=request, scope=scope)
             try:
                 refused = await claim_idempotency_key(request, session, settings, principal)

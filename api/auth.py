@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
 
 import anyio.to_thread
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.tokens import AuthenticationError, TokenClaims, TokenVerifier
@@ -32,16 +33,50 @@ NOT_A_MEMBER = (
 exists or belongs where."""
 
 
+@dataclass(frozen=True)
+class Authenticated:
+    """The principal, and the user and organisation rows read to build it (for the
+    request's loaders, so `me` does not read them again)."""
+
+    principal: Principal
+    user: User
+    organization: Organization
+
+
+# Built once: every request runs the same statement with its own parameters.
+_MEMBER_ROWS = (
+    select(User, Organization, Membership.role)
+    .select_from(Membership)
+    .join(User, User.id == Membership.user_id)
+    .join(Organization, Organization.id == Membership.organization_id)
+    .where(User.email == bindparam("email"), Organization.id == bindparam("organization_id"))
+)
+
+
+async def authenticated_from_claims(session: AsyncSession, claims: TokenClaims) -> Authenticated:
+    """The user, the organisation and the roles held there now, in one statement; a
+    revoked role is gone at once."""
+    parameters = {"email": claims.email, "organization_id": claims.organization_id}
+    rows = (await session.execute(_MEMBER_ROWS, parameters)).all()
+    if not rows:
+        raise AuthenticationError(NOT_A_MEMBER)
+    user, organization = rows[0][0], rows[0][1]
+    roles = frozenset(Role(row[2]) for row in rows)
+    if claims.roles is not None:
+        roles = frozenset(role for role in roles if role.value in claims.roles)
+    principal = Principal(
+        user_id=user.id,
+        email=user.email,
+        organization_id=organization.id,
+        organization_kind=organization.kind,
+        roles=roles,
+    )
+    return Authenticated(principal, user, organization)
+
+
 async def principal_from_claims(session: AsyncSession, claims: TokenClaims) -> Principal:
     """Look the user, organisation and current roles up; a revoked role is gone at once."""
-    organization = await session.get(Organization, claims.organization_id)
-    user = (
-        await session.execute(select(User).where(User.email == claims.email))
-    ).scalar_one_or_none()
-    principal = await member(session, user, organization, claims.roles)
-    if principal is None:
-        raise AuthenticationError(NOT_A_MEMBER)
-    return principal
+    return (await authenticated_from_claims(session, claims)).principal
 
 
 async def principal_by_id(
@@ -90,12 +125,23 @@ async def authenticate(
     session: AsyncSession, verifier: TokenVerifier, authorization: str | None
 ) -> Principal | None:
     """None for an anonymous request; AuthenticationError for a token that fails."""
+    found = await authenticate_request(session, verifier, authorization)
+    return found.principal if found is not None else None
+
+
+async def authenticate_request(
+    session: AsyncSession, verifier: TokenVerifier, authorization: str | None
+) -> Authenticated | None:
+    """`authenticate`, keeping the rows it read."""
     token = bearer_token(authorization)
     if token is None:
         return None
-    # A JWKS refresh is blocking HTTP: keep it off the event loop.
-    claims = await anyio.to_thread.run_sync(verifier.verify, token)
-    return await principal_from_claims(session, claims)
+    if verifier.may_block:
+        # A JWKS refresh is blocking HTTP: keep it off the event loop.
+        claims = await anyio.to_thread.run_sync(verifier.verify, token)
+    else:  # a local key: a signature check, cheaper than the hop to a thread
+        claims = verifier.verify(token)
+    return await authenticated_from_claims(session, claims)
 
 
 GATEWAY_SECRET_HEADER = "x-kjede-gateway-secret"

@@ -117,6 +117,11 @@ class TokenVerifier:
         else:
             raise ValueError("KJEDE_TOKEN_JWKS_URL is required when KJEDE_ENVIRONMENT=prod")
 
+    @property
+    def may_block(self) -> bool:
+        """True when verifying may fetch keys over HTTP (JWKS); a local key never does."""
+        return self._jwks is not None
+
     def verify(self, token: str) -> TokenClaims:
         try:
             if self._jwks is not None:
