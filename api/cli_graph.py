@@ -8,20 +8,13 @@ from __future__ import annotations
 import asyncio
 import enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy import select
 
-from api.app import Services
-from api.auth import member
-from domain.errors import DomainError
-from services import reference, supply_chain
-from services.scope import Scope
-from settings import Settings
-from storage import db, tenants
-from storage.models import Organization, User
+if TYPE_CHECKING:  # the commands import what they use: `kjede --help` loads none of it
+    from settings import Settings
 
 graph_cli = typer.Typer()
 reference_app = typer.Typer(
@@ -46,6 +39,10 @@ def reference_load(
 ) -> None:
     """Validate and store a new edition of the reference data (all files or nothing);
     the graph picks it up at its next refresh."""
+    from services import reference
+    from settings import Settings
+    from storage import db
+
     try:
         texts = reference.read_folder(folder)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
@@ -83,6 +80,9 @@ def graph_export(
 ) -> None:
     """Export the supply-chain graph as USER of ORG sees it: only the edges that
     viewer may see (the same filter as the API)."""
+    from domain.errors import DomainError
+    from settings import Settings
+
     settings = Settings()
     try:
         text = asyncio.run(_export(settings, user, org, format.value))
@@ -96,6 +96,15 @@ def graph_export(
 
 
 async def _export(settings: Settings, email: str, org_number: str, fmt: str) -> str:
+    from sqlalchemy import select
+
+    from api.app import Services
+    from api.auth import member
+    from services import supply_chain
+    from services.scope import Scope
+    from storage import db, tenants
+    from storage.models import Organization, User
+
     services = Services.from_settings(settings)
     try:
         with db.transaction(db.make_session_factory(services.engine)) as sync_session:
