@@ -21,6 +21,7 @@ from services.demo.coordination import add_coordination
 from services.demo.dates import utc_at
 from services.demo.engagements import add_engagements
 from services.demo.facilities import DEMO_FACILITIES, add_facilities, add_supply_edges
+from services.demo.frameworks import add_frameworks
 from services.demo.networks import (
     FOCUS_AREA_TITLE,
     FRAMEWORK_NAME,
@@ -95,6 +96,7 @@ def seed_demo(session: Session, *, today: dt.date | None = None) -> DemoWorld:
     add_engagements(session, organization_ids, now)
     focus_area_id = add_focus_area(session, organization_ids, national_id)
     add_coordination(session, organization_ids, national_id, focus_area_id, today)
+    add_frameworks(session, organization_ids, framework_id, today)
     network_ids = {"framework": framework_id, "national": national_id}
     add_reports(session, organization_ids, facility_ids, network_ids, focus_area_id, now)
     session.flush()
