@@ -457,6 +457,7 @@ def demo(
         console.print(f"{user.email}  {user.org_name}  {user.role.value}")
         typer.echo(f"  {token}")
     console.print(f"GraphiQL: http://{host}:{port}/graphql  (send 'Authorization: Bearer <token>')")
+    console.print(f"[bold]Web UI: http://{host}:{port}/[/bold]  (sign in as any demo user)")
     if serve_api:
         serve(host=host, port=port)
 

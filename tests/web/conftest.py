@@ -3,6 +3,7 @@ Chromium per session; each test opens its own browser contexts (one per user).""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.live import run_demo, running_server
+from tests.live import run_kjede, running_server
 from tests.web.browser import CHROMIUM_ARGS, LANGUAGES, axe_source, axe_violations, chromium_path
 
 
@@ -24,10 +25,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def demo_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    """`kjede demo --no-serve` once per session: the data dir and the dev tokens."""
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """`kjede demo --no-serve` once per session: the data dir and what it printed."""
     directory = tmp_path_factory.mktemp("web-demo") / "data"
-    tokens = run_demo(directory)
+    return directory, run_kjede("demo", "--no-serve", data_dir=directory).stdout
+
+
+@pytest.fixture(scope="session")
+def demo_world(demo_run: tuple[Path, str]) -> tuple[Path, dict[str, str]]:
+    """The data dir and the dev tokens the demo printed, by "email ROLE"."""
+    directory, output = demo_run
+    tokens: dict[str, str] = {}
+    for heading, line in itertools.pairwise(output.splitlines()):
+        if line.startswith("  eyJ"):
+            email, *_, role = heading.split()
+            tokens[f"{email} {role}"] = line.strip()
     return directory, tokens
 
 

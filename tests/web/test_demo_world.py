@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 OFFICER = "innkjop@bergen.kommune.no"  # a member of Oslo's framework agreement
 SUPPLIER = "rapportering@nordiskmedisinsk.no"  # the glove supplier
 OUTSIDER = "upphandling@regionstockholm.se"  # not in the framework agreement
@@ -59,3 +61,10 @@ def test_officer_supplier_and_outsider(visitor_factory: Any) -> None:
     assert outsider.page.get_by_role("heading", level=1).inner_text() == "Not found"
     assert GLOVES not in outsider.page.content()
     outsider.assert_accessible()
+
+
+def test_kjede_demo_prints_the_web_uis_address(demo_run: tuple[object, str], demo_url: str) -> None:
+    assert "Web UI: http://127.0.0.1:8000/" in demo_run[1]
+    response = httpx.get(f"{demo_url}/", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/signin")
+    assert "Demo users" in httpx.get(f"{demo_url}/signin", headers={"accept-language": "en"}).text
