@@ -143,6 +143,9 @@ def serve(
         port=port,
         workers=count,
         log_level="info",
+        # A worker still importing on a loaded host answers the supervisor's ping
+        # late; uvicorn's 5 s default kills it as hung, over and over.
+        timeout_worker_healthcheck=30,
     )
 
 

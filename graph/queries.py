@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sparse
-from scipy.sparse.csgraph import connected_components
 
 from graph.supply import CONTRACT, FACILITY, ORGANIZATION, GraphView, IntArray
 
@@ -263,6 +261,9 @@ def cycles(view: GraphView) -> list[tuple[str, ...]]:
     """Every group of nodes that supply each other in a circle (strongly
     connected components of two or more, and self-supply), each sorted, the
     list sorted. Found in O(V + E) by scipy; nothing loops over them."""
+    from scipy import sparse  # imported when first needed: it takes a while to load
+    from scipy.sparse.csgraph import connected_components
+
     graph = view.graph
     n = graph.node_count
     edges = view.out_edges
@@ -309,6 +310,8 @@ def audit_priorities(
     batches), then joined to the contract edges: no walk per facility.
     `facilities` defaults to every facility the view has an edge from.
     """
+    from scipy import sparse  # imported when first needed: it takes a while to load
+
     graph = view.graph
     n = graph.node_count
     if facilities is None:
