@@ -6,9 +6,9 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from web.backend import Backend, PrincipalLookup
-from web.pages import admin, auth, authoring, coordination, home, networks, reports
+from web.pages import admin, auth, authoring, coordination, home, networks, reports, supply
 
-PAGES = (home, auth, authoring, reports, networks, admin, coordination)
+PAGES = (home, auth, authoring, reports, networks, admin, coordination, supply)
 """Page modules: each has `routes(backend)`. Add yours here (docs/web.md); a fixed
 path (`/reports/new`) must come before a pattern that would match it (`/reports/{id}`)."""
 

@@ -48,6 +48,7 @@ NAVIGATION: list[NavItem] = [
         N_("Focus areas"),
         of_kind(OrganizationKind.COORDINATOR, OrganizationKind.PUBLIC_BODY),
     ),
+    NavItem("/supply-chain", N_("Supply chains"), everyone),
 ]
 
 

@@ -30,6 +30,7 @@ PAGES_TO_CHECK: list[tuple[str | None, str]] = [
     (OFFICER, "/networks/{framework}"),
     (OFFICER, "/contracts"),
     (OFFICER, "/audit-log"),
+    (OFFICER, "/supply-chain"),
     (MEMBER, "/reports/{inspection}"),
     (SUPPLIER, "/"),
     (SUPPLIER, "/reports/{inspection}"),
