@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from api.cli_export import export_app
+from api.cli_facilities import import_app
 from api.cli_graph import graph_cli
 from api.cli_ops import ops_app
 from api.cli_policy import policy_app
@@ -43,6 +44,7 @@ app.add_typer(policy_app, name="policy")  # extra role grants (api/cli_policy.py
 app.add_typer(report_app, name="report")  # annual report (api/cli_reports.py)
 app.add_typer(graph_cli)  # reference load, graph export (api/cli_graph.py)
 app.add_typer(export_app, name="export")  # OCDS release packages (api/cli_export.py)
+app.add_typer(import_app, name="import")  # facilities from CSV (api/cli_facilities.py)
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)

@@ -1,12 +1,17 @@
-"""Facilities (production sites): shared reference data for every signed-in body."""
+"""Facilities (production sites). A facility is listed to a viewer who may see a
+self-report disclosing it (`authz.records.SELF_REPORT`) or an audit report
+covering it (`authz.records.AUDIT_REPORT`): the row filter is those two rules."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, or_, select
 
+from authz.disclosure import row_filter
 from authz.policies import Action, Resource
+from authz.records import AUDIT_REPORT, SELF_REPORT
+from authz.sql import model_columns
 from domain.orgnumbers import normalize_country
 from services.pagination import Page, each, fetch_page
 from services.scope import Scope
@@ -36,12 +41,37 @@ def facility_view(row: models.Facility) -> FacilityView:
     )
 
 
+async def visible(scope: Scope) -> ColumnElement[bool]:
+    """SQL: a self-report the viewer may see discloses the facility, or an audit
+    report it may see covers it."""
+    facts = await scope.facts()
+    facility = models.Facility
+    site, self_report = models.SelfReportSite, models.SelfReport
+    link, report = models.AuditReportFacility, models.AuditReport
+    disclosed = exists(
+        select(site.id)
+        .join(self_report, self_report.id == site.self_report_id)
+        .where(
+            site.facility_id == facility.id,
+            row_filter(SELF_REPORT, facts, model_columns(self_report)),
+        )
+    )
+    audited = exists(
+        select(link.id)
+        .join(report, report.id == link.report_id)
+        .where(
+            link.facility_id == facility.id, row_filter(AUDIT_REPORT, facts, model_columns(report))
+        )
+    )
+    return or_(disclosed, audited)
+
+
 async def list_facilities(
     scope: Scope, *, country: str | None, first: int | None, after: str | None
 ) -> Page[FacilityView]:
-    """Production sites, oldest first, optionally in one country."""
+    """Production sites the viewer may know of, oldest first, optionally in one country."""
     scope.require(Action.READ, Resource.FACILITY)
-    stmt = select(models.Facility)
+    stmt = select(models.Facility).where(await visible(scope))
     if country is not None:
         stmt = stmt.where(models.Facility.country == normalize_country(country))
     return await fetch_page(
@@ -64,5 +94,7 @@ async def facilities_of_report(scope: Scope, report_id: str) -> list[FacilityVie
 async def facility_by_reference(scope: Scope, facility_id: str) -> FacilityView | None:
     """A facility by id, with the same check as the list (federation's `_entities`)."""
     scope.require(Action.READ, Resource.FACILITY)
-    row = await scope.loaders.facility.load(facility_id)
+    row = await scope.session.scalar(
+        select(models.Facility).where(models.Facility.id == facility_id, await visible(scope))
+    )
     return facility_view(row) if row else None

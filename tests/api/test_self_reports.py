@@ -302,3 +302,25 @@ def test_changes_since_a_naive_time_reads_it_as_utc(world: World, client: TestCl
     later = (dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)).replace(tzinfo=None)
     body = gql(client, CHANGES, market.bodies[0], {"since": later.isoformat()})
     assert body["data"]["selfReportChanges"] == []
+
+
+FACILITIES = "{ facilities { totalCount edges { node { id name } } } }"
+ENTITY = "query($r: [_Any!]!) { _entities(representations: $r) { ... on Facility { name } } }"
+
+
+def test_facilities_are_listed_to_those_who_see_a_report_disclosing_them(
+    world: World, client: TestClient
+) -> None:
+    market = Market(world, client)
+    report = submit(client, market.supplier)
+    site_names = {s["name"] for s in SITES}
+    for token in (market.supplier, *market.bodies):
+        listed = gql(client, FACILITIES, token)["data"]["facilities"]
+        assert {e["node"]["name"] for e in listed["edges"]} == site_names
+    for outsider in (market.fourth, market.other_supplier):
+        assert gql(client, FACILITIES, outsider)["data"]["facilities"]["totalCount"] == 0
+        site = report["productionSites"][0]["id"]
+        found = gql(client, ENTITY, outsider, {"r": [{"__typename": "Facility", "id": site}]})
+        assert found["data"]["_entities"] == [None]
+    gql(client, GRANT, market.supplier, {"org": market.fourth_id, "purpose": "Risk review"})
+    assert gql(client, FACILITIES, market.fourth)["data"]["facilities"]["totalCount"] == 2
