@@ -1015,3 +1015,218 @@ def test_aliased_sensitive_reads_are_all_answered_and_logged(
         )
         assert audit_log.verify(session).ok
     assert logged == sorted(ids)
+
+
+# Self-reports -----------------------------------------------------------------------
+#
+# A supplier's self-report versions (and the sites they disclose) are read by its own
+# members, public bodies with an active contract (RESTRICTED; PERSONAL with a role for
+# it) and organisations holding an unrevoked grant (SHARED); nobody else learns they
+# exist. The oracle's own copy of the classifications of the canary questions:
+SR_QUESTIONS = {
+    "dueDiligenceAccountUrl": "PUBLIC",
+    "iloDeviations": "RESTRICTED",
+    "certificationDetails": "RESTRICTED",
+    "policyOwner": "PERSONAL",
+    "grievanceContact": "PERSONAL",
+}
+SR_LEVEL = {"PUBLIC": 0, "SHARED": 1, "RESTRICTED": 2, "PERSONAL": 3}
+SR_BASE: dict[str, Any] = {
+    "humanRightsPolicy": True,
+    "supplierCodeOfConduct": False,
+    "forcedLabour": "COMPLIANT",
+    "freedomOfAssociation": "COMPLIANT",
+    "nonDiscrimination": "COMPLIANT",
+    "childLabour": "COMPLIANT",
+    "occupationalSafety": "NOT_ASSESSED",
+    "grievanceMechanism": False,
+    "usesSubcontractors": False,
+    "certifications": ["NONE"],
+}
+SR_CANARY_RE = re.compile(r"srCANARY(\d+)v(\d+)([A-Za-z]+)q")
+CONTRACT_DATES = {
+    "active": ("2025-01-01", None),
+    "ended": ("2020-01-01", "2021-12-31"),
+    "future": ("2099-01-01", None),
+}
+
+
+@dataclass(frozen=True)
+class SelfReportWorld:
+    kinds: tuple[OrganizationKind, ...]  # body, body, body, coordinator, auditor, supplier...
+    personal_roles: tuple[bool, ...]  # per organisation: its user reads PERSONAL data
+    versions: tuple[int, ...]  # per supplier: how many versions it submits
+    contracts: tuple[tuple[int, int, str], ...]  # (body, supplier, active|ended|future)
+    grants: tuple[tuple[int, int, bool], ...]  # (supplier, grantee, revoked)
+
+
+@st.composite
+def self_report_worlds(draw: st.DrawFn) -> SelfReportWorld:
+    suppliers = draw(st.integers(1, 3))
+    kinds = (PB, PB, PB, COORD, AUD) + (SUP,) * suppliers
+    supplier_ix = list(range(5, 5 + suppliers))
+    contracts = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from([0, 1, 2]),
+                st.sampled_from(supplier_ix),
+                st.sampled_from(sorted(CONTRACT_DATES)),
+            ),
+            max_size=5,
+        )
+    )
+    grants = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(supplier_ix),
+                st.sampled_from([i for i in range(len(kinds))]),
+                st.booleans(),
+            ).filter(lambda g: g[0] != g[1]),
+            max_size=4,
+            unique_by=lambda g: (g[0], g[1]),
+        )
+    )
+    return SelfReportWorld(
+        kinds=kinds,
+        personal_roles=tuple(draw(st.booleans()) for _ in kinds),
+        versions=tuple(draw(st.integers(0, 2)) for _ in supplier_ix),
+        contracts=tuple(contracts),
+        grants=tuple(grants),
+    )
+
+
+def sr_answers(supplier: int, version: int) -> dict[str, Any]:
+    canaries = {q: f"srCANARY{supplier}v{version}{q}q" for q in SR_QUESTIONS}
+    return {**SR_BASE, **canaries}
+
+
+def sr_clearance(spec: SelfReportWorld, viewer: int, supplier: int) -> int | None:
+    """The oracle: the level viewer reads of supplier's self-reports, None for nothing."""
+    if viewer == supplier:
+        return SR_LEVEL["PERSONAL"]
+    if spec.kinds[viewer] is PB and any(
+        body == viewer and sup == supplier and when == "active"
+        for body, sup, when in spec.contracts
+    ):
+        return SR_LEVEL["PERSONAL" if spec.personal_roles[viewer] else "RESTRICTED"]
+    if any(sup == supplier and org == viewer and not revoked for sup, org, revoked in spec.grants):
+        return SR_LEVEL["SHARED"]
+    return None
+
+
+SR_LIST = """
+{ selfReports(first: 200) { edges { node {
+    version answers redactedFields supplier { id } productionSites { name }
+} } } }
+"""
+SR_CHANGES = """
+{ selfReportChanges(since: "2000-01-01T00:00:00Z") { version supplier { id } } }
+"""
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(self_report_worlds())
+def test_every_organisation_sees_exactly_the_self_reports_its_relation_allows(
+    spec: SelfReportWorld,
+) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        app_settings = Settings(data_dir=Path(directory) / "data")
+        engine = db.make_engine(app_settings.resolved_database_url)
+        try:
+            db.upgrade(engine)
+            Authorizer(engine).seed_default_policies()
+            services = Services.from_settings(app_settings)
+            with TestClient(create_app(app_settings, services)) as client:
+                check_self_reports(client, World(engine, app_settings), spec)
+        finally:
+            engine.dispose()
+
+
+def check_self_reports(client: TestClient, world: World, spec: SelfReportWorld) -> None:
+    roles = {
+        PB: Role.PROCUREMENT_OFFICER,
+        COORD: Role.COORDINATOR,
+        AUD: Role.AUDITOR,
+        SUP: Role.SUPPLIER_REPORTER,
+    }
+    ids: list[str] = []
+    tokens: list[str] = []
+    for index, kind in enumerate(spec.kinds):
+        org = world.org(f"Org {index}", kind)
+        role = roles[kind]
+        if kind is PB and spec.personal_roles[index]:
+            role = Role.CONTRACT_MANAGER  # reads PERSONAL data
+        ids.append(org)
+        tokens.append(world.user(f"u{index}@example.org", org, role))
+    for body, supplier, when in spec.contracts:
+        start, end = CONTRACT_DATES[when]
+        contract = {
+            "supplierId": ids[supplier],
+            "title": "Kontrakt",
+            "productCategory": "gloves",
+            "startDate": start,
+            "endDate": end,
+        }
+        created = gql(
+            client,
+            "mutation($i: ContractInput!) { createContract(input: $i) { id } }",
+            tokens[body],
+            {"i": contract},
+        )
+        assert created.get("data"), created
+    suppliers = [i for i, kind in enumerate(spec.kinds) if kind is SUP]
+    for supplier, count in zip(suppliers, spec.versions, strict=True):
+        for version in range(1, count + 1):
+            site = {"name": f"Site of {supplier}", "country": "MY", "address": f"Lot {supplier}"}
+            submitted = gql(
+                client,
+                "mutation($i: SelfReportInput!) { submitSelfReport(input: $i) { version } }",
+                tokens[supplier],
+                {"i": {"answers": sr_answers(supplier, version), "productionSites": [site]}},
+            )
+            assert submitted["data"]["submitSelfReport"]["version"] == version, submitted
+    for supplier, grantee, revoked in spec.grants:
+        grant = 'mutation($o: ID!) { grantSelfReportAccess(organizationId: $o, purpose: "p") }'
+        assert gql(client, grant, tokens[supplier], {"o": ids[grantee]})["data"], grant
+        if revoked:
+            revoke = "mutation($o: ID!) { revokeSelfReportAccess(organizationId: $o) }"
+            assert gql(client, revoke, tokens[supplier], {"o": ids[grantee]})["data"]
+
+    for viewer, token in enumerate(tokens):
+        expected = {
+            (ids[s], v): level
+            for s, count in zip(suppliers, spec.versions, strict=True)
+            if (level := sr_clearance(spec, viewer, s)) is not None
+            for v in range(1, count + 1)
+        }
+        body = gql(client, SR_LIST, token)
+        text = json.dumps(body)
+        nodes = [edge["node"] for edge in body["data"]["selfReports"]["edges"]]
+        assert {(n["supplier"]["id"], n["version"]) for n in nodes} == set(expected), viewer
+        for node in nodes:
+            level = expected[(node["supplier"]["id"], node["version"])]
+            cleared = {q for q, c in SR_QUESTIONS.items() if SR_LEVEL[c] <= level}
+            got = {q for q in SR_QUESTIONS if q in node["answers"]}
+            assert got == cleared, (viewer, node)
+            withheld = {f"answers.{q}" for q in SR_QUESTIONS if q not in cleared}
+            assert set(node["redactedFields"]) == withheld, (viewer, node)
+            assert [s["name"] for s in node["productionSites"]] != []
+        # No canary of a supplier the viewer may not read, or above its level, anywhere.
+        for match in SR_CANARY_RE.finditer(text):
+            supplier, question = int(match.group(1)), match.group(3)
+            level = sr_clearance(spec, viewer, supplier)
+            assert level is not None and SR_LEVEL[SR_QUESTIONS[question]] <= level, match
+        changes = gql(client, SR_CHANGES, token)["data"]["selfReportChanges"]
+        assert {(c["supplier"]["id"], c["version"]) for c in changes} == set(expected)
+        # Facilities: only the sites of self-reports it may read (no audit reports here).
+        listed = gql(client, "{ facilities { edges { node { name } } } }", token)
+        names = {e["node"]["name"] for e in listed["data"]["facilities"]["edges"]}
+        assert names == {
+            f"Site of {s}"
+            for s, count in zip(suppliers, spec.versions, strict=True)
+            if count and sr_clearance(spec, viewer, s) is not None
+        }
