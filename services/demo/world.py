@@ -36,6 +36,7 @@ from services.demo.organizations import (
     add_organizations,
     add_users,
 )
+from services.demo.self_reports import add_self_reports
 from storage.models import AuditReport, Facility, FocusArea, Network, Organization
 
 
@@ -99,6 +100,7 @@ def seed_demo(session: Session, *, today: dt.date | None = None) -> DemoWorld:
     add_frameworks(session, organization_ids, framework_id, today)
     network_ids = {"framework": framework_id, "national": national_id}
     add_reports(session, organization_ids, facility_ids, network_ids, focus_area_id, now)
+    add_self_reports(session, organization_ids, facility_ids, now)
     session.flush()
     world = load_demo(session)
     assert world is not None

@@ -544,3 +544,32 @@ def test_scale_world_of_twenty_bodies_is_fast(factory: sessionmaker[Session]) ->
     assert stats.contracts == 1000
     assert stats.audit_reports + stats.findings > 2000
     assert stats.seconds < 20
+
+
+def test_the_glove_supplier_reports_once_to_its_buyers_and_its_grantee(
+    engine: Engine, settings: Settings, demo: DemoWorld, factory: sessionmaker[Session]
+) -> None:
+    from authz.records import SELF_REPORT
+    from storage.models import SelfReport
+    from tests.api.test_self_report_visibility import facts_of
+
+    orgs = demo.organizations
+    with db.transaction(factory) as session:
+        (report,) = session.scalars(select(SelfReport)).all()
+        assert report.supplier_id == orgs["glove_no"] and report.version == 1
+        readers = {
+            key
+            for key in ("oslo", "bergen", "kristiansand", "trondheim", "auditor_no", "glove_se")
+            if SELF_REPORT.clearance(
+                report,
+                facts_of(
+                    engine,
+                    settings,
+                    orgs[key],
+                    session.get_one(Organization, orgs[key]).kind,
+                    TODAY,
+                ),
+            )
+            is not None
+        }
+    assert readers == {"oslo", "bergen", "kristiansand", "auditor_no"}

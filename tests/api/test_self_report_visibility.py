@@ -20,14 +20,16 @@ from tests.conftest import World
 TODAY = dt.date(2026, 12, 1)
 
 
-def facts_of(engine: Engine, settings: Settings, org: str, kind: K) -> ViewerFacts:
+def facts_of(
+    engine: Engine, settings: Settings, org: str, kind: K, today: dt.date = TODAY
+) -> ViewerFacts:
     async def load() -> ViewerFacts:
         async_engine = db.make_async_engine(settings.resolved_database_url)
         try:
             factory = db.make_async_session_factory(async_engine)
             async with factory() as session:
                 principal = Principal("u", "u@example.org", org, kind, frozenset())
-                return await load_viewer_facts(session, principal, Authorizer(engine), TODAY)
+                return await load_viewer_facts(session, principal, Authorizer(engine), today)
         finally:
             await async_engine.dispose()
 
