@@ -54,7 +54,10 @@ def chain(client: TestClient, supply: SupplyWorld, viewer: str, root: str) -> di
 
 
 def exposure(client: TestClient, supply: SupplyWorld, viewer: str, site: str) -> dict[str, Any]:
-    return data(gql(client, EXPOSURE, supply.tokens[viewer], {"id": supply.ids[site]}))["exposure"]
+    found: dict[str, Any] = data(
+        gql(client, EXPOSURE, supply.tokens[viewer], {"id": supply.ids[site]})
+    )["exposure"]
+    return found
 
 
 def test_the_disclosing_supplier_sees_its_chain_with_tiers_and_risk(
@@ -103,7 +106,8 @@ def test_a_viewer_never_gets_an_edge_it_may_not_see(
 
 
 def downstream(edges: set[tuple[str, str]], start: str) -> set[str]:
-    reached, frontier = set(), {start}
+    reached: set[str] = set()
+    frontier = {start}
     while frontier:
         frontier = {t for s, t in edges if s in frontier} - reached
         reached |= frontier
