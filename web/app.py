@@ -6,9 +6,29 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from web.backend import Backend, PrincipalLookup
-from web.pages import admin, auth, authoring, coordination, home, networks, reports, supply
+from web.pages import (
+    admin,
+    auth,
+    authoring,
+    coordination,
+    home,
+    mini_competitions,
+    networks,
+    reports,
+    supply,
+)
 
-PAGES = (home, auth, authoring, reports, networks, admin, coordination, supply)
+PAGES = (
+    home,
+    auth,
+    authoring,
+    reports,
+    networks,
+    admin,
+    coordination,
+    supply,
+    mini_competitions,
+)
 """Page modules: each has `routes(backend)`. Add yours here (docs/web.md); a fixed
 path (`/reports/new`) must come before a pattern that would match it (`/reports/{id}`)."""
 

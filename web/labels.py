@@ -92,6 +92,13 @@ LABELS: dict[str, dict[str, str]] = {
         "FRAMEWORK_AGREEMENT": N_("Framework agreement"),
         "NATIONAL_NETWORK": N_("National network"),
     },
+    "MiniCompetitionStatus": {
+        "DRAFT": N_("Draft"),
+        "PUBLISHED": N_("Published"),
+        "CLOSED": N_("Closed"),
+        "AWARDED": N_("Awarded"),
+        "CANCELLED": N_("Cancelled"),
+    },
 }
 
 

@@ -41,6 +41,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("/reports", N_("Audit reports"), everyone),
     NavItem("/reports/new", N_("New report"), with_role(*REPORT_AUTHORS)),
     NavItem("/networks", N_("Networks"), everyone),
+    NavItem("/mini-competitions", N_("Mini-competitions"), everyone),
     NavItem("/contracts", N_("Contracts"), with_role(*CONTRACT_READERS)),
     NavItem("/audit-log", N_("Audit log"), with_role(*AUDIT_LOG_READERS)),
     NavItem(

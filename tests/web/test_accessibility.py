@@ -28,6 +28,7 @@ PAGES_TO_CHECK: list[tuple[str | None, str]] = [
     (OFFICER, "/reports/new"),
     (OFFICER, "/networks"),
     (OFFICER, "/networks/{framework}"),
+    (OFFICER, "/mini-competitions"),
     (OFFICER, "/contracts"),
     (OFFICER, "/audit-log"),
     (OFFICER, "/supply-chain"),
