@@ -73,6 +73,12 @@ class Mutation(
     pass
 
 
+# The highest Federation version both composers accept: @theguild/federation-
+# composition (Hive Gateway) links up to v2.9, @apollo/composition up to v2.11.
+# tests/integration/test_federation.py composes with both.
+FEDERATION_VERSION = "2.9"
+
+
 def build_schema(settings: Settings) -> strawberry.federation.Schema:
     """Hardened for a public API from day one: limits, caches, no suggestions,
     and no introspection in prod (the gateway reads `_service { sdl }`).
@@ -96,7 +102,7 @@ def build_schema(settings: Settings) -> strawberry.federation.Schema:
         query=Query,
         mutation=Mutation,
         extensions=extensions,
-        federation_version="2.11",
+        federation_version=FEDERATION_VERSION,
         config=StrawberryConfig(disable_field_suggestions=True),
         max_entities=settings.max_entities,
         execution_context_class=(

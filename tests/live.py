@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-STARTUP_TIMEOUT = 30.0
+STARTUP_TIMEOUT = 90.0
 STOP_GRACE = 5.0
 COMMAND_TIMEOUT = 120.0
 LOG_TAIL_LINES = 40
@@ -151,7 +151,10 @@ def _start(data_dir: Path, env: dict[str, str] | None) -> tuple[subprocess.Popen
         log_path = data_dir.parent / f"{data_dir.name}-serve-{port}.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                [str(kjede_executable()), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                [
+                    str(kjede_executable()),
+                    *("serve", "--workers", "1", "--host", "127.0.0.1", "--port", str(port)),
+                ],
                 env=kjede_env(data_dir, env),
                 stdin=subprocess.DEVNULL,
                 stdout=log,

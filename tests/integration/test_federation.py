@@ -29,6 +29,14 @@ FEDERATION_DIR = Path(__file__).resolve().parents[1] / "federation"
 GATEWAY_TIMEOUT = 60.0
 NPM_TIMEOUT = 600.0
 MIN_NODE_MAJOR = 18  # global fetch/Headers
+# Hive Gateway (the default), its composer, and the Apollo gateway (a compatibility check).
+NODE_PACKAGES = (
+    "@graphql-hive/gateway",
+    "@theguild/federation-composition",
+    "@apollo/gateway",
+    "@apollo/composition",
+)
+FEDERATION_LINK = "https://specs.apollo.dev/federation/v"
 ENTITIES = ("Organization", "Network", "Facility", "AuditReport", "Contract")
 
 OSLO_NUMBER = "958935420"
@@ -84,7 +92,8 @@ def gateway_dir() -> Path:
     major = int(version.stdout.strip().lstrip("v").split(".")[0])
     if major < MIN_NODE_MAJOR:
         pytest.skip(f"federation tests SKIPPED: Node {major} found, {MIN_NODE_MAJOR}+ needed")
-    if not (FEDERATION_DIR / "node_modules" / "@apollo" / "gateway" / "package.json").exists():
+    installed = FEDERATION_DIR / "node_modules"
+    if not all((installed / package / "package.json").exists() for package in NODE_PACKAGES):
         locked = (FEDERATION_DIR / "package-lock.json").exists()
         command = [npm, "ci" if locked else "install", "--no-audit", "--no-fund"]
         completed = subprocess.run(
@@ -265,3 +274,58 @@ def test_entities_without_a_token_are_refused_like_root_fields(
         for index in range(len(ENTITIES))
         if index != audit_report
     }
+
+
+# Composition with both composers -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def subgraph_sdl(subgraph_url: str) -> str:
+    response = httpx.post(subgraph_url, json={"query": "{ _service { sdl } }"}, timeout=10.0)
+    sdl: str = response.json()["data"]["_service"]["sdl"]
+    return sdl
+
+
+def compose(gateway_dir: Path, sdl: str, directory: Path) -> dict[str, dict[str, Any]]:
+    path = directory / "kjede.graphql"
+    path.write_text(sdl, encoding="utf-8")
+    completed = subprocess.run(
+        ["node", "compose.mjs", str(path)],
+        cwd=gateway_dir,
+        capture_output=True,
+        text=True,
+        timeout=GATEWAY_TIMEOUT,
+        check=False,
+    )
+    if completed.returncode != 0:
+        pytest.fail(f"compose.mjs exited with {completed.returncode}:\n{_tail(completed.stderr)}")
+    outcome: dict[str, dict[str, Any]] = json.loads(completed.stdout)
+    return outcome
+
+
+def test_the_subgraph_composes_with_hive_and_apollo_composition(
+    gateway_dir: Path, subgraph_sdl: str, tmp_path: Path
+) -> None:
+    from schema.app_schema import FEDERATION_VERSION
+
+    assert f'@link(url: "{FEDERATION_LINK}{FEDERATION_VERSION}"' in subgraph_sdl
+    outcome = compose(gateway_dir, subgraph_sdl, tmp_path)
+    for composer in ("guild", "apollo"):
+        assert "errors" not in outcome[composer], (composer, outcome[composer])
+        supergraph = outcome[composer]["supergraphSdl"]
+        for entity in ENTITIES:
+            assert re.search(
+                rf'type {entity}\s[^{{]*@join__type\(graph: KJEDE, key: "id"', supergraph
+            )
+
+
+def test_the_declared_version_is_the_highest_both_accept(
+    gateway_dir: Path, subgraph_sdl: str, tmp_path: Path
+) -> None:
+    """v2.11 (strawberry's newest) composes with Apollo only; so the schema says v2.9."""
+    from schema.app_schema import FEDERATION_VERSION
+
+    newer = subgraph_sdl.replace(f"{FEDERATION_LINK}{FEDERATION_VERSION}", f"{FEDERATION_LINK}2.11")
+    outcome = compose(gateway_dir, newer, tmp_path)
+    assert "errors" not in outcome["apollo"]
+    assert any("v2.11" in error for error in outcome["guild"]["errors"])

@@ -27,7 +27,12 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 
 PREFIX = "KJEDE_"
-EXPECTED_PORTS = {"postgres": 5432, "minio": 9000, "api": 8000}
+EXPECTED_PORTS = {"postgres": 5432, "minio": 9000, "api": 8000, "gateway": 4000}
+# Read by the `kjede serve` command line, not by Settings.
+CLI_ONLY = {"KJEDE_WORKERS"}
+GATEWAY_IMAGE = "ghcr.io/graphql-hive/gateway"
+GATEWAY_CONFIG = ROOT / "deploy" / "gateway" / "gateway.config.mjs"
+MIN_REPLICAS = 2
 POSTGRES_PORT = 5432
 MINIO_DEFAULT_ADDRESS = ":9000"
 
@@ -129,6 +134,8 @@ def settings_problems(compose: Compose) -> list[str]:
     values: dict[str, str] = {}
     for name, value in environment(service(compose, "api")).items():
         field = name[len(PREFIX) :].lower()
+        if name in CLI_ONLY:
+            continue
         if not name.startswith(PREFIX) or field not in Settings.model_fields:
             problems.append(f"api: {name} is not a Settings field")
         else:
@@ -199,19 +206,67 @@ def dependency_problems(compose: Compose) -> list[str]:
 
 def command_problems(compose: Compose) -> list[str]:
     api = service(compose, "api")
-    steps = command_steps(api)
+    migrate_steps = command_steps(service(compose, "migrate"))
+    serve = command_args(api)
     ports = container_ports(api)
     problems = []
-    if not steps or steps[0] != ["kjede", "db", "upgrade"]:
-        problems.append(f"api command does not start with `kjede db upgrade`: {steps}")
-    serve = steps[-1] if steps else []
+    if not migrate_steps or migrate_steps[0] != ["kjede", "db", "upgrade"]:
+        problems.append(f"migrate does not start with `kjede db upgrade`: {migrate_steps}")
+    waits = (api.get("depends_on") or {}).get("migrate", {})
+    if not isinstance(waits, dict) or waits.get("condition") != "service_completed_successfully":
+        problems.append("api replicas do not wait for the migration to finish")
     if serve[:2] != ["kjede", "serve"]:
-        problems.append(f"api command does not end with `kjede serve`: {steps}")
+        problems.append(f"api command is not `kjede serve`: {serve}")
     port = option(serve, "--port")
     if port is None or int(port) not in ports:
         problems.append(f"api serves on port {port}, published are {sorted(ports)}")
     if option(serve, "--host") != "0.0.0.0":
         problems.append("api does not listen on 0.0.0.0, so it is unreachable from outside")
+    return problems
+
+
+def replica_problems(compose: Compose) -> list[str]:
+    """Several API replicas, sharing the key files the migrate step wrote."""
+    api = service(compose, "api")
+    replicas = int((api.get("deploy") or {}).get("replicas", 1))
+    problems = []
+    if replicas < MIN_REPLICAS:
+        problems.append(f"api runs {replicas} replica(s), not at least {MIN_REPLICAS}")
+    volumes = {str(v).split(":", 1)[0] for v in api.get("volumes") or []}
+    migrate_volumes = {
+        str(v).split(":", 1)[0] for v in service(compose, "migrate").get("volumes") or []
+    }
+    if not volumes & migrate_volumes:
+        problems.append("the replicas do not mount the volume where migrate wrote the keys")
+    return problems
+
+
+def gateway_problems(compose: Compose, config: str) -> list[str]:
+    """Hive Gateway in front of the replicas, composing with the Guild's composer
+    and forwarding the caller's token."""
+    gateway = service(compose, "gateway")
+    env = environment(gateway)
+    api_env = environment(service(compose, "api"))
+    serve = command_args(service(compose, "api"))
+    problems = []
+    if not str(gateway.get("image", "")).startswith(GATEWAY_IMAGE):
+        problems.append(f"gateway image is not {GATEWAY_IMAGE}")
+    condition = (gateway.get("depends_on") or {}).get("api", {})
+    if not isinstance(condition, dict) or condition.get("condition") != "service_healthy":
+        problems.append("gateway does not wait for healthy api replicas")
+    url = urlsplit(env.get("KJEDE_SUBGRAPH_URL", ""))
+    if url.hostname != "api" or str(url.port) != option(serve, "--port"):
+        problems.append(f"gateway subgraph URL {url.geturl()!r} is not the api service's port")
+    if url.path != "/graphql":
+        problems.append("gateway subgraph URL does not end in /graphql")
+    if env.get("KJEDE_GATEWAY_SECRET") != api_env.get("KJEDE_GATEWAY_SECRET"):
+        problems.append("gateway and api do not share KJEDE_GATEWAY_SECRET")
+    mounted = [str(v).split(":", 1)[0] for v in gateway.get("volumes") or []]
+    if f"./{GATEWAY_CONFIG.relative_to(ROOT)}" not in mounted:
+        problems.append("gateway does not mount deploy/gateway/gateway.config.mjs")
+    for needed in ("@theguild/federation-composition", "authorization", "x-kjede-gateway-secret"):
+        if needed not in config:
+            problems.append(f"gateway config does not use {needed}")
     return problems
 
 
@@ -247,6 +302,8 @@ CHECKS: dict[str, Callable[[Compose], list[str]]] = {
     "object_store": object_store_problems,
     "dependencies": dependency_problems,
     "command": command_problems,
+    "replicas": replica_problems,
+    "gateway": lambda compose: gateway_problems(compose, GATEWAY_CONFIG.read_text()),
     "dockerfile": lambda compose: dockerfile_problems(compose, DOCKERFILE.read_text()),
 }
 
@@ -288,7 +345,7 @@ def api_env(compose: Compose) -> dict[str, Any]:
 
 def set_api_command(script: str) -> Callable[[Compose], None]:
     def mutate(compose: Compose) -> None:
-        compose["services"]["api"]["command"] = ["sh", "-c", script]
+        compose["services"]["api"]["command"] = shlex.split(script)
 
     return mutate
 
@@ -375,18 +432,51 @@ MUTATIONS: list[tuple[str, Callable[[Compose], None], Callable[[Compose], list[s
         lambda c: c["services"]["minio"].pop("healthcheck"),
         dependency_problems,
     ),
-    ("no migration", set_api_command("kjede serve --host 0.0.0.0 --port 8000"), command_problems),
+    (
+        "no migration",
+        lambda c: c["services"]["migrate"].update(command=["kjede", "serve"]),
+        command_problems,
+    ),
+    (
+        "replicas do not wait for the migration",
+        lambda c: c["services"]["api"]["depends_on"].pop("migrate"),
+        command_problems,
+    ),
     (
         "serves an unpublished port",
-        set_api_command("kjede db upgrade && kjede serve --host 0.0.0.0 --port 9999"),
+        set_api_command("kjede serve --host 0.0.0.0 --port 9999"),
         command_problems,
     ),
     (
         "serves on loopback",
-        set_api_command("kjede db upgrade && kjede serve --host 127.0.0.1 --port 8000"),
+        set_api_command("kjede serve --host 127.0.0.1 --port 8000"),
         command_problems,
     ),
     ("does not serve", set_api_command("kjede db upgrade"), command_problems),
+    ("one replica", lambda c: c["services"]["api"].pop("deploy"), replica_problems),
+    ("keys not shared", lambda c: c["services"]["api"].pop("volumes"), replica_problems),
+    (
+        "apollo instead of hive",
+        lambda c: c["services"]["gateway"].update(image="ghcr.io/apollographql/router:v2"),
+        lambda c: gateway_problems(c, GATEWAY_CONFIG.read_text()),
+    ),
+    (
+        "gateway on the wrong port",
+        lambda c: c["services"]["gateway"]["environment"].update(
+            KJEDE_SUBGRAPH_URL="http://api:9000/graphql"
+        ),
+        lambda c: gateway_problems(c, GATEWAY_CONFIG.read_text()),
+    ),
+    (
+        "gateway secret differs",
+        lambda c: c["services"]["gateway"]["environment"].update(KJEDE_GATEWAY_SECRET="x"),
+        lambda c: gateway_problems(c, GATEWAY_CONFIG.read_text()),
+    ),
+    (
+        "gateway starts before the replicas are healthy",
+        lambda c: c["services"]["gateway"].pop("depends_on"),
+        lambda c: gateway_problems(c, GATEWAY_CONFIG.read_text()),
+    ),
 ]
 
 
@@ -421,3 +511,9 @@ def test_dockerfile_check_catches_unpublished_api_port() -> None:
     compose = load_compose()
     compose["services"]["api"]["ports"] = ["8000:8080"]
     assert dockerfile_problems(compose, DOCKERFILE.read_text()) != []
+
+
+@pytest.mark.parametrize("needed", ["@theguild/federation-composition", "authorization"])
+def test_gateway_check_catches_a_config_without(needed: str) -> None:
+    config = GATEWAY_CONFIG.read_text().replace(needed, "removed")
+    assert gateway_problems(load_compose(), config) != []
