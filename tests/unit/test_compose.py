@@ -241,6 +241,28 @@ def replica_problems(compose: Compose) -> list[str]:
     return problems
 
 
+POSTGRES_DEFAULT_MAX_CONNECTIONS = 100
+CONNECTIONS_PER_WORKER_BEYOND_POOL = 2  # the sync pool's connection and the policy LISTEN
+
+
+def connection_problems(compose: Compose) -> list[str]:
+    """All replicas' pools together stay under PostgreSQL's max_connections."""
+    api = service(compose, "api")
+    env = environment(api)
+    settings = Settings.model_validate(
+        {name[len(PREFIX) :].lower(): value for name, value in env.items() if name not in CLI_ONLY}
+    )
+    replicas = int((api.get("deploy") or {}).get("replicas", 1))
+    workers = int(env.get("KJEDE_WORKERS", "1"))
+    per_worker = (
+        settings.db_pool_size + settings.db_max_overflow + CONNECTIONS_PER_WORKER_BEYOND_POOL
+    )
+    total = replicas * workers * per_worker
+    if total >= POSTGRES_DEFAULT_MAX_CONNECTIONS:
+        return [f"{replicas} x {workers} x {per_worker} = {total} connections at most"]
+    return []
+
+
 def gateway_problems(compose: Compose, config: str) -> list[str]:
     """Hive Gateway in front of the replicas, composing with the Guild's composer
     and forwarding the caller's token."""
@@ -303,6 +325,7 @@ CHECKS: dict[str, Callable[[Compose], list[str]]] = {
     "dependencies": dependency_problems,
     "command": command_problems,
     "replicas": replica_problems,
+    "connections": connection_problems,
     "gateway": lambda compose: gateway_problems(compose, GATEWAY_CONFIG.read_text()),
     "dockerfile": lambda compose: dockerfile_problems(compose, DOCKERFILE.read_text()),
 }
@@ -453,6 +476,11 @@ MUTATIONS: list[tuple[str, Callable[[Compose], None], Callable[[Compose], list[s
         command_problems,
     ),
     ("does not serve", set_api_command("kjede db upgrade"), command_problems),
+    (
+        "pools too large for the replicas",
+        lambda c: api_env(c).update(KJEDE_DB_POOL_SIZE="20"),
+        connection_problems,
+    ),
     ("one replica", lambda c: c["services"]["api"].pop("deploy"), replica_problems),
     ("keys not shared", lambda c: c["services"]["api"].pop("volumes"), replica_problems),
     (
