@@ -218,17 +218,62 @@ def test_a_focus_area_result_is_shared_with_every_member_and_no_one_else(
     assert "focus_area_created" in actions and "focus_area_assigned" in actions
 
 
+BOARD_AND_REPORTS = """query($n: ID) { focusAreas(networkId: $n, first: 5) { edges { node {
+  overview { auditsUnderWay auditsDone findings { requirement severity count }
+             openCorrectiveActions }
+  reports(first: 10) { edges { node { status findings { requirement severity
+                                             correctiveAction { status } } } } } } } } }"""
+
+
+def counted_from_reports(area: dict[str, Any]) -> dict[str, Any]:
+    """The overview as the viewer's own report list implies it."""
+    reports = [edge["node"] for edge in area["reports"]["edges"]]
+    current = [r for r in reports if r["status"] in ("SUBMITTED", "PUBLISHED")]
+    findings: dict[tuple[str, str], int] = {}
+    for report in current:
+        for finding in report["findings"]:
+            key = (finding["requirement"], finding["severity"])
+            findings[key] = findings.get(key, 0) + 1
+    actions = [
+        f["correctiveAction"]
+        for r in current
+        for f in r["findings"]
+        if f["correctiveAction"] and f["correctiveAction"]["status"] != "VERIFIED"
+    ]
+    return {
+        "auditsUnderWay": sum(r["status"] == "DRAFT" for r in reports),
+        "auditsDone": sum(r["status"] in ("SUBMITTED", "PUBLISHED", "SUPERSEDED") for r in reports),
+        "findings": [
+            {"requirement": req, "severity": sev, "count": n}
+            for (req, sev), n in sorted(findings.items())
+        ],
+        "openCorrectiveActions": len(actions),
+    }
+
+
 def test_the_board_counts_only_what_each_viewer_may_see(client: TestClient, world: World) -> None:
     c = build_network(client, world)
     area = open_area(client, c)["data"]["createFocusArea"]["id"]
     gql(client, ASSIGN, c.tokens["coordinator"], {"id": area, "body": c.varmland})
-    commission_inspection(client, c, area)  # SUBMITTED, not yet published
-    counts = {}
-    for viewer in ("varmland", "coordinator", "stockholm"):
-        board = gql(client, OVERVIEW, c.tokens[viewer], {"n": c.network})
-        overview = board["data"]["focusAreas"]["edges"][0]["node"]["overview"]
-        counts[viewer] = (overview["auditsDone"], len(overview["findings"]))
-    assert counts == {"varmland": (1, 1), "coordinator": (0, 0), "stockholm": (0, 0)}
+    report = commission_inspection(client, c, area)  # SUBMITTED, not yet published
+    done = {}
+    for published in (False, True):
+        if published:
+            gql(client, PUBLISH, c.tokens["varmland"], {"id": report, "s": "NETWORK"})
+        for viewer in ("varmland", "coordinator", "stockholm"):
+            board = gql(client, BOARD_AND_REPORTS, c.tokens[viewer], {"n": c.network})
+            assert board.get("data"), board
+            node = board["data"]["focusAreas"]["edges"][0]["node"]
+            assert node["overview"] == counted_from_reports(node), (viewer, published)
+            done[(viewer, published)] = node["overview"]["auditsDone"]
+    assert done == {
+        ("varmland", False): 1,
+        ("coordinator", False): 0,
+        ("stockholm", False): 0,
+        ("varmland", True): 1,
+        ("coordinator", True): 1,
+        ("stockholm", True): 1,
+    }
 
 
 def test_who_may_open_assign_and_commission(client: TestClient, world: World) -> None:
