@@ -47,6 +47,8 @@ async def create(
     """A new session (a new token every sign-in: no fixation); returns the token."""
     token = secrets.token_urlsafe(32)
     async with write_transaction(session):
+        # Expired sessions go when anyone signs in: the table holds live ones only.
+        await session.execute(delete(WebSession).where(WebSession.expires_at <= now()))
         session.add(
             WebSession(
                 id=token_hash(token),

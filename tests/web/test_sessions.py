@@ -164,3 +164,29 @@ def test_sign_in_sends_only_to_local_paths(
         follow_redirects=False,
     )
     assert response.headers["location"] == "/"
+
+
+def test_an_expired_session_signs_nobody_in_and_is_swept(
+    app_client: TestClient, orgs: tuple[str, str, str], world: World
+) -> None:
+    import datetime as dt
+
+    from sqlalchemy import select, update
+
+    from storage import db
+    from storage.models import WebSession
+    from web.sessions import token_hash
+
+    oslo, _, _ = orgs
+    token = dev_sign_in(app_client, EMAIL, oslo)
+    with db.transaction(world.factory) as session:
+        session.execute(
+            update(WebSession).values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+        )
+    answer = app_client.get("/", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/signin")
+    fresh = TestClient(app_client.app)
+    dev_sign_in(fresh, EMAIL, oslo)
+    with db.transaction(world.factory) as session:
+        rows = session.scalars(select(WebSession)).all()
+    assert len(rows) == 1 and rows[0].id != token_hash(token)
