@@ -15,6 +15,7 @@ from domain.enums import OrganizationKind, Role
 from settings import Settings
 from tests.conftest import World
 from tests.web.forms import csrf_token, dev_sign_in
+from web import csrf
 
 EMAIL = "kari@oslo.kommune.no"
 
@@ -190,3 +191,25 @@ def test_an_expired_session_signs_nobody_in_and_is_swept(
     with db.transaction(world.factory) as session:
         rows = session.scalars(select(WebSession)).all()
     assert len(rows) == 1 and rows[0].id != token_hash(token)
+
+
+def test_in_prod_there_is_no_dev_sign_in(
+    engine: object, settings: Settings, orgs: tuple[str, str, str]
+) -> None:
+    oslo, _, _ = orgs
+    prod = settings.model_copy(
+        update={"environment": "prod", "token_jwks_url": "http://127.0.0.1:9/jwks"}
+    )
+    services = Services.from_settings(prod)
+    with TestClient(create_app(prod, services), cookies={"kjede_anon": "browser-1"}) as client:
+        page = client.get("/signin", headers={"accept-language": "en"})
+        assert page.status_code == 200
+        assert EMAIL not in page.text and "No sign-in is configured" in page.text
+        token = csrf.token_for(services.url_secret, "anon:browser-1")  # a valid token
+        response = client.post(
+            "/signin/dev",
+            data={"csrf_token": token, "email": EMAIL, "organization": oslo},
+            follow_redirects=False,
+        )
+        assert response.status_code == 404
+        assert not any("session" in value for value in response.headers.get_list("set-cookie"))
