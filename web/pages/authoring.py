@@ -143,6 +143,25 @@ async def publish_report(page: Page) -> Response:
     return page.redirect(f"/reports/{report_id}")
 
 
+async def verify_action(page: Page) -> Response:
+    """The commissioning body verifies a DONE corrective action, or reopens it."""
+    finding_id = page.request.path_params["finding_id"]
+    report_id = text(page.form, "report")
+    outcome = await page.run(
+        "VerifyCorrectiveAction",
+        {
+            "findingId": finding_id,
+            "accepted": text(page.form, "accepted") == "yes",
+            "note": optional(page.form, "note"),
+        },
+    )
+    if outcome.data.get("verifyCorrectiveAction") is None:
+        message = "; ".join(error.message for error in outcome.errors)
+        failed = Outcome(data={}, errors=(_field_error("verify." + finding_id, message),))
+        return await render_detail(page, report_id, failed, status_code=400)
+    return page.redirect(f"/reports/{report_id}#findings")
+
+
 def _field_error(field: str, message: str) -> Any:
     from web.executor import OperationError
 
@@ -157,4 +176,7 @@ def routes(backend: Backend) -> list[BaseRoute]:
         page_route(backend, "/reports/{id}/documents", upload_document, methods=["POST"]),
         page_route(backend, "/reports/{id}/submit", submit_report, methods=["POST"]),
         page_route(backend, "/reports/{id}/publish", publish_report, methods=["POST"]),
+        page_route(
+            backend, "/corrective-actions/{finding_id}/verify", verify_action, methods=["POST"]
+        ),
     ]

@@ -117,6 +117,8 @@ async def render_detail(
         "publish": organization == report["commissionedBy"]["id"]
         and status in ("SUBMITTED", "PUBLISHED")
         and may(page, Action.PUBLISH),
+        "verify": organization == report["commissionedBy"]["id"]
+        and bool(page.roles & GRANTS.get((Resource.FINDING, Action.VERIFY), frozenset())),
     }
     networks: list[dict[str, Any]] = []
     if authoring["publish"]:
