@@ -32,6 +32,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from multiprocessing import spawn
 from typing import Any
 
 from domain.personal_data import describe, find_personal_data
@@ -157,7 +158,7 @@ def run_isolated(task: Callable[..., Any], args: tuple[Any, ...], limits: Limits
     with _slots:
         receiver, sender = context.Pipe(duplex=False)
         child = context.Process(
-            target=_child, args=(sender, task, args, limits), daemon=True, name="kjede-content"
+            target=_child, args=(sender, task, args, limits), daemon=True, name=_CHILD_NAME
         )
         child.start()
         sender.close()
@@ -225,7 +226,32 @@ def _died(exitcode: int | None, limits: Limits) -> LimitExceeded:
 def _context() -> Any:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__])
+    _skip_main_import()
     return context
+
+
+_CHILD_NAME = "kjede-content"
+
+
+def _skip_main_import() -> None:
+    """A forkserver child imports the parent's `__main__` again before it runs
+    (the forkserver never preloads it: CPython looks for a `main_path` key that
+    `get_preparation_data` never sets). For the API that is `kjede` and the whole
+    app: seconds per upload on a busy machine. Our children run module-level
+    functions of this module only, so for them the main module is left out."""
+    original = spawn.get_preparation_data
+    if getattr(original, "_kjede", False):
+        return
+
+    def preparation_data(name: str) -> dict[str, Any]:
+        data: dict[str, Any] = original(name)
+        if name == _CHILD_NAME:
+            data.pop("init_main_from_name", None)
+            data.pop("init_main_from_path", None)
+        return data
+
+    preparation_data._kjede = True  # type: ignore[attr-defined]
+    spawn.get_preparation_data = preparation_data
 
 
 def _child(
