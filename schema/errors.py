@@ -55,6 +55,8 @@ def shape_error(error: GraphQLError) -> GraphQLError:
         INTERNAL_MESSAGE,
         nodes=error.nodes,
         path=error.path,
+        # Kept (never sent): the API answers an outage (api/unavailable.py) with 503.
+        original_error=original,
         extensions={"code": "INTERNAL_SERVER_ERROR"},
     )
 

@@ -236,7 +236,7 @@ class RequestConnection:
             return
         # A connection a stalled call may still hold is closed in the background:
         # the request answers now, and the pool gets the slot back when it ends.
-        await within(connection.close(), self.timeouts.connect_seconds, quiet=True)
+        await within(connection.close(), CLOSE_WAIT_SECONDS, quiet=True)
 
     @asynccontextmanager
     async def released(self, session: AsyncSession) -> AsyncIterator[None]:
@@ -256,6 +256,8 @@ class RequestConnection:
         finally:
             self.connection = await checkout(self.engine, self.timeouts)
             _rebind(session, self.connection)
+            if isinstance(session, SerialSession):
+                session.restart_budget()
 
 
 def _rebind(session: AsyncSession, connection: AsyncConnection) -> None:
@@ -263,6 +265,10 @@ def _rebind(session: AsyncSession, connection: AsyncConnection) -> None:
     session.bind = connection
     session.sync_session.bind = connection.sync_connection
 
+
+CLOSE_WAIT_SECONDS = 0.25
+"""How long a request waits for its session and connection to close after its
+answer is known; a close that takes longer (a stalled server) ends in the background."""
 
 WRITE_FLAG = "kjede.write"
 """`Connection.info` key: while set, SQLite transactions begin IMMEDIATE."""
@@ -317,31 +323,43 @@ class SerialSession(AsyncSession):
     they share the request's session; AsyncSession is not safe for concurrent
     use, so each call that reaches the database waits for the previous one.
 
-    Each call also has a deadline (`Timeouts.call_deadline`): a server that stops
-    answering ends the call in `TimeoutError` at the deadline. The call is left
+    The calls share a deadline (`Timeouts.call_deadline`, counted from the first
+    call): a server that stops answering ends the call in `TimeoutError` then. The call is left
     to end on its own rather than cancelled and awaited: cancelled, psycopg asks
     a frozen server to cancel the query and waits seconds for its answer. After
-    a timeout the session is `stalled`: closing it waits at most the connect
-    timeout, and its connection is discarded, never reused.
+    a timeout the session is `stalled`: it rolls nothing back, closing it waits at
+    most `CLOSE_WAIT_SECONDS`, and its connection goes back to the pool only
+    once the stalled call has ended (and passes the pool's ping before reuse).
     """
 
     def __init__(
         self,
         *args: Any,
         deadline: float | None = None,
-        close_deadline: float | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self._serial = asyncio.Lock()
         self._deadline = deadline
-        self._close_deadline = close_deadline
+        self._budget_end: float | None = None
         self.stalled = False
 
-    async def _call(self, call: Awaitable[Any], deadline: float | None = None) -> Any:
+    def restart_budget(self) -> None:
+        """The deadline counts again from the next call (after work outside the database)."""
+        self._budget_end = None
+
+    async def _call(self, call: Awaitable[Any]) -> Any:
         async with self._serial:
+            deadline = self._deadline
+            if deadline is not None:
+                # One budget for all the request's calls, from its first: a request
+                # of many calls that each nearly time out still ends in time.
+                now = asyncio.get_running_loop().time()
+                if self._budget_end is None:
+                    self._budget_end = now + deadline
+                deadline = max(self._budget_end - now, 0.001)
             try:
-                return await within(call, deadline or self._deadline)
+                return await within(call, deadline)
             except TimeoutError:
                 self.stalled = True
                 raise
@@ -362,6 +380,10 @@ class SerialSession(AsyncSession):
         await self._call(super().commit())
 
     async def rollback(self) -> None:
+        if self.stalled:
+            # The stalled call may still hold the connection, which is discarded
+            # on close; the server rolls back what the connection left open.
+            return
         await self._call(super().rollback())
 
     async def close(self) -> None:
@@ -369,7 +391,7 @@ class SerialSession(AsyncSession):
             await self._call(super().close())
             return
         # The stalled call may still hold the connection: do not queue behind it.
-        await within(super().close(), self._close_deadline or 1.0, quiet=True)
+        await within(super().close(), CLOSE_WAIT_SECONDS, quiet=True)
 
 
 async def within(call: Awaitable[Any], deadline: float | None, *, quiet: bool = False) -> Any:
@@ -393,11 +415,6 @@ def make_async_session_factory(
     engine: AsyncEngine, timeouts: Timeouts | None = None
 ) -> async_sessionmaker[AsyncSession]:
     deadline = timeouts.call_deadline if timeouts is not None else None
-    close_deadline = timeouts.connect_seconds if timeouts is not None else None
     return async_sessionmaker(
-        bind=engine,
-        expire_on_commit=False,
-        class_=SerialSession,
-        deadline=deadline,
-        close_deadline=close_deadline,
+        bind=engine, expire_on_commit=False, class_=SerialSession, deadline=deadline
     )

@@ -115,9 +115,13 @@ class Cluster:
             engine.dispose()
 
     def signal(self, signum: int) -> None:
-        """Our own cluster's process group: the postmaster and all its backends."""
+        """Our own cluster: the postmaster first (so it forks no more), then each of
+        its children (backends call setsid: they are not in its process group)."""
         assert self.process is not None
-        os.killpg(self.process.pid, signum)
+        postmaster = self.process.pid
+        for pid in [postmaster, *_children(postmaster)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
 
     def freeze(self) -> None:
         self.signal(signal.SIGSTOP)
@@ -127,18 +131,18 @@ class Cluster:
 
     def kill(self) -> None:
         assert self.process is not None
+        children = _children(self.process.pid)
         self.signal(signal.SIGKILL)
         self.process.wait()
         deadline = time.monotonic() + 10
-        while _group_alive(self.process.pid) and time.monotonic() < deadline:
+        while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
             time.sleep(0.1)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 self.signal(signal.SIGCONT)
-            self.process.terminate()  # "smart" shutdown would wait for clients
-            self.signal(signal.SIGINT)  # fast shutdown
+            os.kill(self.process.pid, signal.SIGINT)  # fast shutdown
             try:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
@@ -147,11 +151,25 @@ class Cluster:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def _group_alive(group: int) -> bool:
+def _children(parent: int) -> list[int]:
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid ...: comm may hold spaces, so split after its ")".
+        fields = stat.rpartition(")")[2].split()
+        if len(fields) > 1 and int(fields[1]) == parent:
+            children.append(int(entry.name))
+    return children
+
+
+def _alive(pid: int) -> bool:
     try:
-        os.killpg(group, 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
     return True
