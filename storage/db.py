@@ -256,8 +256,6 @@ class RequestConnection:
         finally:
             self.connection = await checkout(self.engine, self.timeouts)
             _rebind(session, self.connection)
-            if isinstance(session, SerialSession):
-                session.restart_budget()
 
 
 def _rebind(session: AsyncSession, connection: AsyncConnection) -> None:
@@ -323,8 +321,8 @@ class SerialSession(AsyncSession):
     they share the request's session; AsyncSession is not safe for concurrent
     use, so each call that reaches the database waits for the previous one.
 
-    The calls share a deadline (`Timeouts.call_deadline`, counted from the first
-    call): a server that stops answering ends the call in `TimeoutError` then. The call is left
+    Each call has a deadline (`Timeouts.call_deadline`): a server that stops
+    answering ends the call in `TimeoutError` then. The call is left
     to end on its own rather than cancelled and awaited: cancelled, psycopg asks
     a frozen server to cancel the query and waits seconds for its answer. After
     a timeout the session is `stalled`: it rolls nothing back, closing it waits at
@@ -341,25 +339,12 @@ class SerialSession(AsyncSession):
         super().__init__(*args, **kwargs)
         self._serial = asyncio.Lock()
         self._deadline = deadline
-        self._budget_end: float | None = None
         self.stalled = False
-
-    def restart_budget(self) -> None:
-        """The deadline counts again from the next call (after work outside the database)."""
-        self._budget_end = None
 
     async def _call(self, call: Awaitable[Any]) -> Any:
         async with self._serial:
-            deadline = self._deadline
-            if deadline is not None:
-                # One budget for all the request's calls, from its first: a request
-                # of many calls that each nearly time out still ends in time.
-                now = asyncio.get_running_loop().time()
-                if self._budget_end is None:
-                    self._budget_end = now + deadline
-                deadline = max(self._budget_end - now, 0.001)
             try:
-                return await within(call, deadline)
+                return await within(call, self._deadline)
             except TimeoutError:
                 self.stalled = True
                 raise

@@ -52,8 +52,8 @@ pytestmark = pytest.mark.faults
 OUTAGE_ANSWER_SECONDS = 5.0
 SERVER_ENV = {
     "KJEDE_DB_CONNECT_TIMEOUT_SECONDS": "1",
-    "KJEDE_DB_POOL_TIMEOUT_SECONDS": "1",
-    "KJEDE_DB_STATEMENT_TIMEOUT_SECONDS": "1.5",
+    "KJEDE_DB_POOL_TIMEOUT_SECONDS": "0.5",
+    "KJEDE_DB_STATEMENT_TIMEOUT_SECONDS": "1",
     "KJEDE_OBJECT_STORE_CONNECT_TIMEOUT_SECONDS": "1",
     "KJEDE_OBJECT_STORE_READ_TIMEOUT_SECONDS": "1.5",
     "KJEDE_OBJECT_STORE_RETRIES": "1",
@@ -122,7 +122,9 @@ def environment() -> Iterator[Environment]:
             stderr=subprocess.STDOUT,
         )
         url = f"http://127.0.0.1:{port}"
-        wait_until(lambda: answers_me(url, token), 60, f"kjede serve did not start; see {log.name}")
+        wait_until(
+            lambda: answers_me(url, token), 120, f"kjede serve did not start; see {log.name}"
+        )
         yield Environment(
             cluster,
             seaweed,
