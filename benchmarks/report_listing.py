@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import gc
 import json
 import platform
@@ -56,7 +57,8 @@ from authz.records import AUDIT_REPORT
 from authz.sql import model_columns
 from authz.viewer import ViewerFacts
 from domain.audit_reports import READABLE_BY_OTHERS
-from domain.enums import PUBLIC_SECTOR, OrganizationKind, ShareScope
+from domain.corrective_actions import shown_status
+from domain.enums import PUBLIC_SECTOR, CorrectiveActionStatus, OrganizationKind, ShareScope
 from services.demo import ScaleStats, seed_scale
 from settings import Environment, Settings
 from storage import db
@@ -250,6 +252,15 @@ def _iso(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def _shown(status: str, due: Any) -> str:
+    """The status the API shows: OVERDUE computed from the due date."""
+    day = (
+        due if isinstance(due, dt.date) else (dt.date.fromisoformat(str(due)[:10]) if due else None)
+    )
+    today = dt.datetime.now(dt.UTC).date()
+    return shown_status(CorrectiveActionStatus(status), day, today).value
+
+
 def assemble(rows: Sequence[Any]) -> list[dict[str, Any]]:
     """Joined rows to the GraphQL response's shape (what a hand-written endpoint does)."""
     reports: dict[str, dict[str, Any]] = {}
@@ -272,7 +283,10 @@ def assemble(rows: Sequence[Any]) -> list[dict[str, Any]]:
                 "severity": row.severity,
                 "description": row.description,
                 "correctiveAction": (
-                    {"status": row.action_status, "dueDate": _iso(row.action_due)}
+                    {
+                        "status": _shown(row.action_status, row.action_due),
+                        "dueDate": _iso(row.action_due),
+                    }
                     if row.action_status is not None
                     else None
                 ),
