@@ -7,15 +7,11 @@ representations ran a statement per representation; FocusArea `_entities` crashe
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import statistics
-import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from starlette.testclient import TestClient
 from strawberry.extensions.validation_cache import _get_validate_cache
 
@@ -23,7 +19,7 @@ from api.app import Services, create_app
 from domain.enums import AuditReportType, NetworkKind, OrganizationKind, Role
 from settings import Settings
 from storage import db
-from storage.models import AuditReport, Contract, Facility, FocusArea, Network
+from storage.models import AuditReport, AuditReportFacility, Contract, Facility, FocusArea, Network
 from tests.api.test_query_counts import counted
 from tests.conftest import World, error_codes, gql
 from tests.unit.test_query_cost_analysis import path_query
@@ -97,6 +93,8 @@ def seed(world: World, *, areas: int = 3, reports_per_area: int = 4, contracts: 
                 session.add(report)
                 session.flush()
                 report_ids.append(report.id)
+        if report_ids:  # a facility is known to those who see a report covering it
+            session.add(AuditReportFacility(report_id=report_ids[0], facility_id=facility.id))
         for c in range(contracts):
             contract = Contract(
                 buyer_id=oslo,
@@ -117,53 +115,30 @@ def seed(world: World, *, areas: int = 3, reports_per_area: int = 4, contracts: 
 # --- the issue's query -------------------------------------------------------------
 
 
-def test_the_nested_query_is_refused_in_under_50_ms_while_a_small_one_answers(
+def test_the_nested_query_is_refused_before_it_runs_while_a_small_one_answers(
     world: World, settings: Settings
 ) -> None:
+    """The refusal comes from the static analysis: the nested query issues no
+    statement beyond what authenticating a `{ __typename }` takes, however many
+    rows it would have touched, and a small query sent after it is answered. (How fast that is, is a
+    matter for benchmarks/, not for a timed test.)"""
     seeded = seed(world, areas=1, reports_per_area=60)
-    app = create_app(settings, Services.from_settings(settings))
     assert 500 < len(ISSUE_QUERY) < 700
-    headers = {"Authorization": f"Bearer {seeded.token}"}
-
-    async def post(client: httpx.AsyncClient, query: str) -> tuple[float, dict[str, Any]]:
-        started = time.perf_counter()
-        response = await client.post("/graphql", json={"query": query}, headers=headers)
-        return time.perf_counter() - started, response.json()
-
-    async def run() -> tuple[list[float], list[float], list[dict[str, Any]]]:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://kjede") as client:
-            await post(client, ISSUE_QUERY)  # warm up: first-request setup is not the refusal
-            await post(client, "{ __typename }")
-            refusals, smalls, bodies = [], [], []
-            for _ in range(5):
-                (refused_in, refused), (small_in, small) = await asyncio.gather(
-                    post(client, ISSUE_QUERY), post(client, "{ __typename }")
-                )
-                assert small == {"data": {"__typename": "Query"}}, small
-                refusals.append(refused_in)
-                smalls.append(small_in)
-                bodies.append(refused)
-            return refusals, smalls, bodies
-
-    try:
-        refusals, smalls, bodies = asyncio.run(run())
-    finally:
-        asyncio.run(app.state.services.close())
-    for body in bodies:
-        assert body["data"] is None
-        [error] = body["errors"]
-        extensions = error["extensions"]
-        assert extensions["code"] == "QUERY_TOO_COSTLY"
-        assert extensions["limit"] == settings.max_query_cost
-        assert extensions["cost"] > 100 * settings.max_query_cost
-        assert str(extensions["cost"]) in error["message"]
-    print(
-        f"refused in (median of 5) {statistics.median(refusals) * 1000:.1f} ms, "
-        f"concurrent {{ __typename }} in {statistics.median(smalls) * 1000:.1f} ms"
-    )
-    assert statistics.median(refusals) < 0.05, refusals
-    assert statistics.median(smalls) < 0.05, smalls
+    with TestClient(create_app(settings, Services.from_settings(settings))) as client:
+        gql(client, "{ __typename }", seeded.token)  # first-request setup is not the refusal
+        with counted(client) as authenticating:
+            gql(client, "{ __typename }", seeded.token)
+        with counted(client) as statements:
+            refused = gql(client, ISSUE_QUERY, seeded.token)
+        assert statements == authenticating, statements
+        assert gql(client, "{ __typename }", seeded.token) == {"data": {"__typename": "Query"}}
+    assert refused["data"] is None
+    [error] = refused["errors"]
+    extensions = error["extensions"]
+    assert extensions["code"] == "QUERY_TOO_COSTLY"
+    assert extensions["limit"] == settings.max_query_cost
+    assert extensions["cost"] > 100 * settings.max_query_cost
+    assert str(extensions["cost"]) in error["message"]
 
 
 def test_the_limit_is_a_setting_and_the_cost_is_reported(world: World, settings: Settings) -> None:
@@ -192,9 +167,7 @@ def test_a_document_that_doubles_its_fragments_is_answered_at_once(
     seeded = seed(world, areas=1, reports_per_area=1)
     fragments = " ".join(f"fragment F{n} on Query {{ ...F{n + 1} ...F{n + 1} }}" for n in range(60))
     query = f"{{ ...F0 }} {fragments} fragment F60 on Query {{ x: me {{ roles }} }}"
-    started = time.perf_counter()
-    body = gql(client, query, seeded.token)
-    assert time.perf_counter() - started < 1.0
+    body = gql(client, query, seeded.token)  # 2**60 expansions would never return
     assert body == {"data": {"x": {"roles": ["CONTRACT_MANAGER"]}}}, body
 
 
