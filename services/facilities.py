@@ -5,8 +5,10 @@ covering it (`authz.records.AUDIT_REPORT`): the row filter is those two rules.""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import ColumnElement, exists, or_, select
+from strawberry.dataloader import DataLoader
 
 from authz.disclosure import row_filter
 from authz.policies import Action, Resource
@@ -16,6 +18,8 @@ from domain.orgnumbers import normalize_country
 from services.pagination import Page, each, fetch_page
 from services.scope import Scope
 from storage import models
+
+_BY_REFERENCE = "facilities.by_reference"
 
 
 @dataclass(frozen=True)
@@ -92,9 +96,18 @@ async def facilities_of_report(scope: Scope, report_id: str) -> list[FacilityVie
 
 
 async def facility_by_reference(scope: Scope, facility_id: str) -> FacilityView | None:
-    """A facility by id, with the same check as the list (federation's `_entities`)."""
+    """A facility by id, with the same check as the list (federation's `_entities`);
+    every reference asked for in one turn of the event loop is one statement."""
     scope.require(Action.READ, Resource.FACILITY)
-    row = await scope.session.scalar(
-        select(models.Facility).where(models.Facility.id == facility_id, await visible(scope))
-    )
-    return facility_view(row) if row else None
+    loader = scope.loaders.batches.get(_BY_REFERENCE)
+    if loader is None:
+
+        async def load(ids: list[str]) -> list[FacilityView | None]:
+            rows = await scope.session.scalars(
+                select(models.Facility).where(models.Facility.id.in_(ids), await visible(scope))
+            )
+            found = {row.id: facility_view(row) for row in rows}
+            return [found.get(facility_id) for facility_id in ids]
+
+        loader = scope.loaders.batches[_BY_REFERENCE] = DataLoader(load_fn=load)
+    return cast("FacilityView | None", await loader.load(facility_id))
