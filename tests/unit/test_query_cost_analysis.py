@@ -5,7 +5,6 @@ end quickly."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -169,19 +168,18 @@ def test_fragment_cycles_end() -> None:
 
 
 def test_doubling_fragments_are_priced_in_linear_time() -> None:
-    # strawberry's depth and alias limiters expand every spread: 2**150 times here
+    # strawberry's depth and alias limiters expand every spread: 2**150 times here,
+    # which would never return; pricing each fragment once returns at once
     levels = 150
     fragments = " ".join(
         f"fragment F{n} on Query {{ ...F{n + 1} ...F{n + 1} }}" for n in range(levels)
     )
     query = f"{{ ...F0 }} {fragments} fragment F{levels} on Query {{ me {{ roles }} }}"
-    started = time.perf_counter()
     assert cost(query) == 1
     # the same selection set reached through many parents is priced once
     viewer = "fragment V on Viewer { user { id } organization { id } }"
     aliased = " ".join(f"m{n}: me {{ ...V }}" for n in range(30))
     assert cost(f"{{ {aliased} }} {viewer}") == 30 * 3
-    assert time.perf_counter() - started < 1.0
 
 
 def test_depth_counts_fields_on_the_longest_path() -> None:
@@ -234,11 +232,10 @@ def test_the_alias_rule_counts_each_written_alias_once() -> None:
     doubling = "{ ...F0 } " + " ".join(
         f"fragment F{n} on Query {{ ...F{n + 1} ...F{n + 1} }}" for n in range(60)
     )
-    started = time.perf_counter()
+    # 2**60 expansions would never return: each fragment is counted once
     assert (
         validate(SCHEMA, parse(doubling + " fragment F60 on Query { x: __typename }"), [rule]) == []
     )
-    assert time.perf_counter() - started < 1.0
 
 
 def test_every_list_of_objects_is_a_page_or_has_a_documented_maximum() -> None:
