@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 from strawberry.dataloader import DataLoader
 
 from services.framework_loaders import FrameworkLoaders
@@ -80,7 +81,11 @@ class Loaders:
         # Loaders a capability builds on first use because they need the whole
         # scope (e.g. the viewer's facts), by name; dropped with the rest.
         self.batches: dict[str, DataLoader[Any, Any]] = {}
-        self.self_report_sites = DataLoader(load_fn=facilities_by_self_report(session))
+        self.self_report_sites = DataLoader(
+            load_fn=facilities_by(
+                session, models.SelfReportSite.self_report_id, models.SelfReportSite.facility_id
+            )
+        )
         self.frameworks = FrameworkLoaders(session)
 
 
@@ -104,42 +109,33 @@ class ReportLoaders:
                 session, models.Document, models.Document.report_id, (models.Document.id,)
             )
         )
-        self.facilities = DataLoader(load_fn=facilities_by_report(session))
+        self.facilities = DataLoader(
+            load_fn=facilities_by(
+                session,
+                models.AuditReportFacility.report_id,
+                models.AuditReportFacility.facility_id,
+            )
+        )
 
 
-def facilities_by_report(
+def facilities_by(
     session: AsyncSession,
+    owner: InstrumentedAttribute[str],
+    facility: InstrumentedAttribute[str],
 ) -> Callable[[list[str]], Awaitable[list[list[models.Facility]]]]:
-    async def load(report_ids: list[str]) -> list[list[models.Facility]]:
-        link = models.AuditReportFacility
+    """The facilities a link table ties to each owner (an audit report, a
+    self-report), by name: one statement per batch."""
+
+    async def load(owner_ids: list[str]) -> list[list[models.Facility]]:
         stmt = (
-            select(link.report_id, models.Facility)
-            .join(models.Facility, models.Facility.id == link.facility_id)
-            .where(link.report_id.in_(report_ids))
+            select(owner, models.Facility)
+            .join(models.Facility, models.Facility.id == facility)
+            .where(owner.in_(owner_ids))
             .order_by(models.Facility.name, models.Facility.id)
         )
         groups: dict[str, list[models.Facility]] = defaultdict(list)
-        for report_id, facility in await session.execute(stmt):
-            groups[report_id].append(facility)
-        return [groups.get(key, []) for key in report_ids]
-
-    return load
-
-
-def facilities_by_self_report(
-    session: AsyncSession,
-) -> Callable[[list[str]], Awaitable[list[list[models.Facility]]]]:
-    async def load(report_ids: list[str]) -> list[list[models.Facility]]:
-        link = models.SelfReportSite
-        stmt = (
-            select(link.self_report_id, models.Facility)
-            .join(models.Facility, models.Facility.id == link.facility_id)
-            .where(link.self_report_id.in_(report_ids))
-            .order_by(models.Facility.name, models.Facility.id)
-        )
-        groups: dict[str, list[models.Facility]] = defaultdict(list)
-        for report_id, facility in await session.execute(stmt):
-            groups[report_id].append(facility)
-        return [groups.get(key, []) for key in report_ids]
+        for owner_id, row in await session.execute(stmt):
+            groups[owner_id].append(row)
+        return [groups.get(key, []) for key in owner_ids]
 
     return load
