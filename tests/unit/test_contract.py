@@ -26,16 +26,6 @@ from settings import Settings
 
 CONTRACT = Path(__file__).resolve().parents[1] / "contract" / "API_CONTRACT.graphql"
 
-# Roadmap: these arrive with self-reports, the supply-chain graph, framework
-# call-offs and mini-competitions, and national coordination.
-NOT_YET = {
-    # end
-}
-NOT_YET_TYPES = {
-    # self-reports (issue 12)
-    # end
-}
-
 
 def contract_definitions() -> list[ObjectTypeDefinitionNode | InputObjectTypeDefinitionNode]:
     document = parse(CONTRACT.read_text())
@@ -61,16 +51,14 @@ def test_implemented_types_match_the_contract() -> None:
         name = node.name.value
         ours = schema.type_map.get(name)
         if ours is None:
-            if name not in NOT_YET_TYPES:
-                problems.append(f"type {name} is missing")
+            problems.append(f"type {name} is missing")
             continue
         assert isinstance(ours, GraphQLObjectType | GraphQLInputObjectType)
         for field in node.fields or ():
             path = f"{name}.{field.name.value}"
             mine = ours.fields.get(field.name.value)
             if mine is None:
-                if path not in NOT_YET:
-                    problems.append(f"{path} is missing")
+                problems.append(f"{path} is missing")
                 continue
             if str(mine.type) != print_ast(field.type):
                 problems.append(f"{path}: {mine.type} != contract {print_ast(field.type)}")
@@ -92,13 +80,3 @@ def test_implemented_types_match_the_contract() -> None:
                 if missing_args:
                     problems.append(f"{path} lacks arguments {sorted(missing_args)}")
     assert problems == []
-
-
-def test_not_yet_lists_only_what_is_really_missing() -> None:
-    schema = build_schema(Settings())._schema
-    for path in NOT_YET:
-        type_name, field_name = path.split(".")
-        ours = schema.type_map.get(type_name)
-        assert not (isinstance(ours, GraphQLObjectType) and field_name in ours.fields), path
-    for type_name in NOT_YET_TYPES:
-        assert type_name not in schema.type_map, type_name
