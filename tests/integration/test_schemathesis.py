@@ -82,6 +82,16 @@ def register_scalars(world: DemoWorld) -> None:
         ),
     )
     schemathesis.graphql.scalar("Upload", st.text(max_size=20).map(nodes.String))
+    schemathesis.graphql.scalar(
+        "JSON",
+        st.dictionaries(
+            st.sampled_from(["forcedLabour", "policies", "grievanceMechanism", "unknown"]),
+            st.text(max_size=20),
+            max_size=3,
+        ).map(
+            lambda answers: nodes.Object([field(k, nodes.String(v)) for k, v in answers.items()])
+        ),
+    )
 
 
 @pytest.fixture(scope="module")
