@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import AsyncIterator, Awaitable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +15,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import IllegalStateChangeError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -376,7 +377,10 @@ class SerialSession(AsyncSession):
             await self._call(super().close())
             return
         # The stalled call may still hold the connection: do not queue behind it.
-        await within(super().close(), CLOSE_WAIT_SECONDS, quiet=True)
+        # SQLAlchemy refuses to close while that call (a commit) is in progress;
+        # the connection is discarded either way (RequestConnection closes it).
+        with suppress(IllegalStateChangeError):
+            await within(super().close(), CLOSE_WAIT_SECONDS, quiet=True)
 
 
 async def within(call: Awaitable[Any], deadline: float | None, *, quiet: bool = False) -> Any:
