@@ -16,12 +16,12 @@ from starlette.testclient import TestClient
 
 from api.app import Services, create_app
 from api.tokens import mint_dev_token
-from authz.enforcer import Authorizer
 from domain.enums import OrganizationKind, Role
 from domain.orgnumbers import luhn_check_digit, mod11_check_digit
 from settings import Settings
 from storage import db, tenants
 from storage.models import Organization
+from tests.migrated import fresh_sqlite
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -33,9 +33,8 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def engine(settings: Settings) -> Iterator[Engine]:
+    fresh_sqlite(settings.resolved_database_url)
     engine = db.make_engine(settings.resolved_database_url)
-    db.upgrade(engine)
-    Authorizer(engine).seed_default_policies()
     yield engine
     engine.dispose()
 

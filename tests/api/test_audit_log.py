@@ -35,6 +35,7 @@ from storage.audit_log import (
     verify,
 )
 from storage.models import AuditLogEntry
+from tests.migrated import fresh_sqlite
 
 KEY = b"k" * 32 + b"-the-audit-log-key-of-these-tests"
 OTHER_KEY = b"o" * 64
@@ -69,9 +70,7 @@ def engine(url: str, key: bytes) -> Iterator[Engine]:
 
 
 def _migrate(url: str) -> None:
-    engine = db.make_engine(url)
-    db.upgrade(engine)
-    engine.dispose()
+    fresh_sqlite(url, policies=False)
 
 
 def run_async(url: str, work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]) -> T:

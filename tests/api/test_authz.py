@@ -16,6 +16,7 @@ from domain.enums import OrganizationKind, Role
 from domain.errors import Forbidden
 from storage import db
 from storage.models import CasbinRule
+from tests.migrated import fresh_sqlite
 
 A = Role.ADMIN
 PO = Role.PROCUREMENT_OFFICER
@@ -33,9 +34,9 @@ UUID_1_LAST_DIGIT = UUID_1[:-1] + "0"
 
 
 def make_engine(path: Path) -> Engine:
-    engine = db.make_engine(f"sqlite:///{path / 'authz.sqlite3'}")
-    db.upgrade(engine)
-    return engine
+    url = f"sqlite:///{path / 'authz.sqlite3'}"
+    fresh_sqlite(url, policies=False)
+    return db.make_engine(url)
 
 
 def principal(org: str, *roles: Role) -> Principal:

@@ -40,7 +40,6 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from api.app import Services, create_app
-from authz.enforcer import Authorizer
 from domain.enums import OrganizationKind, Role
 from schema.compiled import served
 from services.content.files import pdf_text
@@ -48,6 +47,7 @@ from settings import Settings
 from storage import audit_log, db
 from storage.models import AuditLogEntry
 from tests.conftest import World, gql
+from tests.migrated import fresh_sqlite
 from tests.reports_world import build_reports_world, create_inspection
 
 PB = OrganizationKind.PUBLIC_BODY
@@ -934,10 +934,9 @@ def test_every_viewer_sees_exactly_what_its_relation_allows(
             max_tokens=100_000,
             max_query_cost=10_000_000,  # one batch reads every report of the world
         )
+        fresh_sqlite(app_settings.resolved_database_url)
         engine = db.make_engine(app_settings.resolved_database_url)
         try:
-            db.upgrade(engine)
-            Authorizer(engine).seed_default_policies()
             services = Services.from_settings(app_settings)
             with TestClient(create_app(app_settings, services)) as client:
                 built = build(client, World(engine, app_settings), spec)
@@ -1135,10 +1134,9 @@ def test_every_organisation_sees_exactly_the_self_reports_its_relation_allows(
 ) -> None:
     with tempfile.TemporaryDirectory() as directory:
         app_settings = Settings(data_dir=Path(directory) / "data")
+        fresh_sqlite(app_settings.resolved_database_url)
         engine = db.make_engine(app_settings.resolved_database_url)
         try:
-            db.upgrade(engine)
-            Authorizer(engine).seed_default_policies()
             services = Services.from_settings(app_settings)
             with TestClient(create_app(app_settings, services)) as client:
                 check_self_reports(client, World(engine, app_settings), spec)

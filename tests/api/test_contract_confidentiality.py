@@ -36,12 +36,12 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from api.app import Services, create_app
-from authz.enforcer import Authorizer
 from domain.enums import OrganizationKind, Role
 from settings import Settings
 from storage import audit_log, db
 from storage.models import AuditLogEntry
 from tests.conftest import World
+from tests.migrated import fresh_sqlite
 
 PB = OrganizationKind.PUBLIC_BODY
 SUP = OrganizationKind.SUPPLIER
@@ -347,10 +347,9 @@ def check_anonymous(client: TestClient, built: Built, log: Logged) -> None:
 def check_world(spec: WorldSpec) -> None:
     with tempfile.TemporaryDirectory() as directory:
         app_settings = Settings(data_dir=Path(directory) / "data")
+        fresh_sqlite(app_settings.resolved_database_url)
         engine = db.make_engine(app_settings.resolved_database_url)
         try:
-            db.upgrade(engine)
-            Authorizer(engine).seed_default_policies()
             services = Services.from_settings(app_settings)
             with TestClient(create_app(app_settings, services)) as client:
                 world = World(engine, app_settings)

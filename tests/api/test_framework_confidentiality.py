@@ -31,12 +31,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from authz.enforcer import Authorizer
 from domain.enums import OrganizationKind, Role
 from settings import Settings
 from storage import db
 from tests.conftest import World, gql
 from tests.frameworks_world import Clock, ok, timed_client
+from tests.migrated import fresh_sqlite
 
 SUP = OrganizationKind.SUPPLIER
 CANARY = re.compile(r"(BID|PL)CANARY-(\d+)-(\d+)q")
@@ -132,10 +132,9 @@ def allowed(spec: Spec, viewer: str, kind: str, competition: int, supplier: int)
 def test_bids_and_price_lists_reach_exactly_who_may_read_them(spec: Spec) -> None:
     with tempfile.TemporaryDirectory() as directory:
         app_settings = Settings(data_dir=Path(directory) / "data")
+        fresh_sqlite(app_settings.resolved_database_url)
         engine = db.make_engine(app_settings.resolved_database_url)
         try:
-            db.upgrade(engine)
-            Authorizer(engine).seed_default_policies()
             clock = Clock(dt.datetime.now(dt.UTC).replace(microsecond=0))
             with timed_client(app_settings, clock) as client:
                 world = World(engine, app_settings)

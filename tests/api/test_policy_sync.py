@@ -26,6 +26,7 @@ from authz.principal import Principal
 from domain.enums import OrganizationKind, Role
 from storage import db
 from storage.models import CasbinRule, PolicyVersion
+from tests.migrated import fresh_sqlite
 
 WITHIN = 1.0  # seconds: the goal for a change to reach another process
 
@@ -43,10 +44,7 @@ def principal(org: str, *roles: Role) -> Principal:
 @pytest.fixture
 def policy_url(tmp_path: Path) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'policies.sqlite3'}"
-    engine = db.make_engine(url)
-    db.upgrade(engine)
-    Authorizer(engine).seed_default_policies()
-    engine.dispose()
+    fresh_sqlite(url)
     yield url
 
 

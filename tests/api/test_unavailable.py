@@ -15,12 +15,11 @@ from api.app import create_app
 from api.unavailable import DATABASE, OBJECT_STORE, dependency_of
 from settings import Settings
 from storage import db
+from tests.migrated import fresh_sqlite
 
 
 def migrated(settings: Settings) -> None:
-    engine = db.make_engine(settings.resolved_database_url)
-    db.upgrade(engine)
-    engine.dispose()
+    fresh_sqlite(settings.resolved_database_url, policies=False)
 
 
 def closed_port() -> int:
