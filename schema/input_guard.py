@@ -25,7 +25,9 @@ or written.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -133,8 +135,9 @@ def unstorable_variable(
 
 def unstorable_literal(
     document: DocumentNode, max_items: int = DEFAULT_MAX_LIST_LENGTH
-) -> GraphQLError | None:
-    """The first unstorable string or over-long list written in the document itself."""
+) -> tuple[str, Node] | None:
+    """The first unstorable string or over-long list written in the document
+    itself: what is wrong, and where."""
     finder = LiteralValues()
     visit(document, finder)
     for where, node in finder.found:
@@ -143,7 +146,7 @@ def unstorable_literal(
         else:
             problem = too_long(len(node.values), max_items)
         if problem is not None:
-            return rejection(f"{where} {problem}", node)
+            return f"{where} {problem}", node
     return None
 
 
@@ -191,21 +194,25 @@ def values_in(value: ValueNode, path: str) -> Iterator[tuple[str, StringValueNod
             pending += reversed([(f"{where}[{i}]", item) for i, item in enumerate(node.values)])
 
 
-def gateway_only(document: DocumentNode, request: object) -> GraphQLError | None:
+def gateway_only(facts: DocumentFacts, request: object) -> GraphQLError | None:
     """FORBIDDEN when the document asks for `_service` and the API layer has not
     marked the request as the federation gateway's."""
+    if facts.gateway_field is None:
+        return None
     state = getattr(request, "state", None)
     if getattr(state, "federation_gateway", False) is True:
         return None
-    finder = GatewayFields()
-    visit(document, finder)
-    if finder.found is None:
-        return None
     return GraphQLError(
-        f"{finder.found.name.value} answers the federation gateway only",
-        nodes=finder.found,
+        f"{facts.gateway_field.name.value} answers the federation gateway only",
+        nodes=facts.gateway_field,
         extensions={"code": "FORBIDDEN"},
     )
+
+
+def gateway_field(document: DocumentNode) -> FieldNode | None:
+    finder = GatewayFields()
+    visit(document, finder)
+    return finder.found
 
 
 class GatewayFields(Visitor):
@@ -228,14 +235,9 @@ def is_upload(value: object) -> bool:
     return callable(getattr(value, "read", None)) and hasattr(value, "filename")
 
 
-def misplaced_file(
-    document: DocumentNode, variables: Mapping[str, Any], schema: GraphQLSchema
-) -> GraphQLError | None:
+def misplaced_file(facts: DocumentFacts, variables: Mapping[str, Any]) -> GraphQLError | None:
     """A literal where an Upload goes, or an Upload variable holding no file."""
-    for definition in variable_definitions(document):
-        depth = upload_list_depth(definition.type)
-        if depth is None:
-            continue
+    for definition, depth in facts.upload_variables:
         name = definition.variable.name.value
         pending: list[tuple[str, object, int]] = [(f"${name}", variables.get(name), depth)]
         while pending:
@@ -246,11 +248,27 @@ def misplaced_file(
                 pending += [(f"{where}[{i}]", item, lists - 1) for i, item in enumerate(value)]
             elif not is_upload(value):
                 return rejection(f"variable {where} {NOT_A_FILE}", definition)
+    if facts.upload_literal is not None:
+        return rejection(
+            f"a literal cannot be {NOT_A_FILE.removeprefix('must be ')}", facts.upload_literal
+        )
+    return None
+
+
+def upload_variables(document: DocumentNode) -> tuple[tuple[VariableDefinitionNode, int], ...]:
+    """The Upload-typed variables, each with how many lists wrap its Upload."""
+    found = []
+    for definition in variable_definitions(document):
+        depth = upload_list_depth(definition.type)
+        if depth is not None:
+            found.append((definition, depth))
+    return tuple(found)
+
+
+def upload_literal(document: DocumentNode, schema: GraphQLSchema) -> ValueNode | None:
     finder = LiteralUploads(TypeInfo(schema))
     visit(document, TypeInfoVisitor(finder.type_info, finder))
-    if finder.found is not None:
-        return rejection(f"a literal cannot be {NOT_A_FILE.removeprefix('must be ')}", finder.found)
-    return None
+    return finder.found
 
 
 NOT_A_FILE = "must be a file sent as a multipart upload (the GraphQL multipart request spec)"
@@ -295,16 +313,14 @@ class LiteralUploads(Visitor):
 
 
 def malformed_representation(
-    document: DocumentNode, variables: Mapping[str, Any], schema: GraphQLSchema
+    facts: DocumentFacts, variables: Mapping[str, Any], schema: GraphQLSchema
 ) -> GraphQLError | None:
     """The first `_entities` representation that is not exactly `{__typename,
     <key fields>}` of an entity type, with a key value that is an ID."""
-    finder = EntityFields()
-    visit(document, finder)
-    if not finder.found:
+    if not facts.entities:
         return None
     keys = entity_keys(schema)
-    for node in finder.found:
+    for node in facts.entities:
         for argument in node.arguments or ():
             if argument.name.value != "representations":
                 continue
@@ -318,6 +334,12 @@ def malformed_representation(
                 if problem is not None:
                     return rejection(f"{where.format(f'[{index}]')} {problem}", argument)
     return None
+
+
+def entities_fields(document: DocumentNode) -> tuple[FieldNode, ...]:
+    finder = EntityFields()
+    visit(document, finder)
+    return tuple(finder.found)
 
 
 def representation_problem(
@@ -411,6 +433,57 @@ def max_list_length(context: object) -> int:
     return DEFAULT_MAX_LIST_LENGTH
 
 
+@dataclass(frozen=True)
+class DocumentFacts:
+    """What the guard needs to know of a document alone, found in one pass per
+    parsed document (strawberry's parse cache hands the same DocumentNode back for
+    the same text), so a repeated request walks only its variables."""
+
+    gateway_field: FieldNode | None
+    unstorable_literal: tuple[str, Node] | None
+    upload_variables: tuple[tuple[VariableDefinitionNode, int], ...]
+    upload_literal: ValueNode | None
+    entities: tuple[FieldNode, ...]
+
+    @classmethod
+    def of(cls, document: DocumentNode, schema: GraphQLSchema, max_items: int) -> DocumentFacts:
+        return cls(
+            gateway_field=gateway_field(document),
+            unstorable_literal=unstorable_literal(document, max_items),
+            upload_variables=upload_variables(document),
+            upload_literal=upload_literal(document, schema),
+            entities=entities_fields(document),
+        )
+
+
+class DocumentFactsCache:
+    """DocumentFacts per parsed document, least recently used out first. Keyed by
+    the node's identity (hashing a DocumentNode walks all of it); an entry keeps
+    its document alive, so an id is not reused while it is cached."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple[int, int, int], tuple[DocumentNode, DocumentFacts]] = (
+            OrderedDict()
+        )
+
+    def facts(self, document: DocumentNode, schema: GraphQLSchema, max_items: int) -> DocumentFacts:
+        key = (id(document), id(schema), max_items)
+        entry = self.entries.get(key)
+        if entry is not None and entry[0] is document:
+            self.entries.move_to_end(key)
+            return entry[1]
+        found = DocumentFacts.of(document, schema, max_items)
+        self.entries[key] = (document, found)
+        if len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+        return found
+
+
+DOCUMENT_FACTS = DocumentFactsCache(size=1024)
+"""As many as strawberry's parse cache keeps (schema/app_schema.DOCUMENT_CACHE_SIZE)."""
+
+
 class InputGuard(SchemaExtension):
     """Ends the operation before execution when the caller sent what it may not:
     BAD_USER_INPUT for unstorable text, an over-long list, a value where a file
@@ -425,17 +498,18 @@ class InputGuard(SchemaExtension):
         document = context.graphql_document
         variables = context.variables or {}
         limit = max_list_length(context.context)
-        error = None
-        if document is not None:
-            error = gateway_only(document, getattr(context.context, "request", None))
-        if error is None:
+        if document is None:
             error = unstorable_variable(variables, limit)
-        if error is None and document is not None:
+        else:
             schema = context.schema._schema
+            facts = DOCUMENT_FACTS.facts(document, schema, limit)
+            literal = facts.unstorable_literal
             error = (
-                unstorable_literal(document, limit)
-                or misplaced_file(document, variables, schema)
-                or malformed_representation(document, variables, schema)
+                gateway_only(facts, getattr(context.context, "request", None))
+                or unstorable_variable(variables, limit)
+                or (rejection(*literal) if literal is not None else None)
+                or misplaced_file(facts, variables)
+                or malformed_representation(facts, variables, schema)
             )
         if error is not None:
             context.result = ExecutionResult(data=None, errors=[error])

@@ -6,13 +6,16 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
+from graphql import DocumentNode, GraphQLSchema
 from starlette.testclient import TestClient
 from strawberry.extensions.parser_cache import _get_parse_cache
 from strawberry.extensions.validation_cache import _get_validate_cache
 
 from domain.enums import Role
+from schema import input_guard
 from schema.app_schema import DOCUMENT_CACHE_SIZE
-from tests.conftest import World, gql
+from tests.conftest import World, error_codes, gql
 
 
 def counts() -> tuple[int, int, int, int]:
@@ -39,3 +42,29 @@ def test_a_repeated_query_misses_once_then_hits(client: TestClient, world: World
     assert after[0] - after_first[0] == 3, "parsing: every repeat hits"
     assert after[2] - after_first[2] == 3, "validation: every repeat hits"
     assert (after[1], after[3]) == (after_first[1], after_first[3]), "no further misses"
+
+
+def test_the_input_guard_walks_a_document_once(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the guard learns of the document alone is kept with the parsed document;
+    the variables, which differ per request, are still checked every time."""
+    org = world.org("Region Walks")
+    token = world.user("walks@example.org", org, Role.VIEWER)
+    walks: list[DocumentNode] = []
+    facts_of = input_guard.DocumentFacts.of
+
+    def counted(document: DocumentNode, schema: GraphQLSchema, max_items: int) -> Any:
+        walks.append(document)
+        return facts_of(document, schema, max_items)
+
+    monkeypatch.setattr(input_guard.DocumentFacts, "of", counted)
+    name = f"Q_{uuid.uuid4().hex}"
+    query = f"query {name}($t: String) {{ auditReports(filter: {{ text: $t }}) {{ totalCount }} }}"
+    first = gql(client, query, token, {"t": "gloves"})
+    assert not first.get("errors"), first
+    assert gql(client, query, token, {"t": "gloves"}) == first
+    refused = gql(client, query, token, {"t": "bad\x00text"})
+    assert error_codes(refused) == ["BAD_USER_INPUT"], refused
+    assert "$t" in refused["errors"][0]["message"]
+    assert len(walks) == 1, "the document was walked again"
