@@ -1,4 +1,4 @@
-"""The `networks` list."""
+"""The `networks` list, and one network by id."""
 
 from __future__ import annotations
 
@@ -19,3 +19,8 @@ class NetworkQueries:
     ) -> Connection[Network]:
         page = await networks.list_networks(info.context.scope, first=first, after=after)
         return connection(page, Network.from_view)
+
+    @field(description="One network by id; null when there is none.")
+    async def network(self, info: Info, id: strawberry.ID) -> Network | None:
+        view = await networks.network_by_reference(info.context.scope, str(id))
+        return Network.from_view(view) if view else None

@@ -555,3 +555,19 @@ def test_anonymous_callers_are_unauthenticated_for_an_unknown_network(
     client: TestClient, scene: Scene, operation: str, variables: dict[str, Any]
 ) -> None:
     assert error_codes(gql(client, operation, None, variables)) == ["UNAUTHENTICATED"]
+
+
+# --- network(id) -----------------------------------------------------------------------
+
+NETWORK = "query ($id: ID!) { network(id: $id) { id name lead { id } } }"
+
+
+def test_one_network_by_id(client: TestClient, scene: Scene) -> None:
+    network = create_network(client, scene.kari)
+    found = data(gql(client, NETWORK, scene.berit, {"id": network["id"]}), "network")
+    assert found == {"id": network["id"], "name": network["name"], "lead": {"id": scene.oslo}}
+    unknown = gql(client, NETWORK, scene.berit, {"id": "00000000-0000-0000-0000-000000000000"})
+    assert unknown == {"data": {"network": None}}
+    anonymous = gql(client, NETWORK, None, {"id": network["id"]})
+    assert anonymous["data"] == {"network": None}
+    assert [e["extensions"]["code"] for e in anonymous["errors"]] == ["UNAUTHENTICATED"]

@@ -8,10 +8,12 @@ from starlette.routing import BaseRoute
 from web.backend import Backend
 from web.page import Page, page_route
 
+PAGE_SIZE = 50
+
 
 async def audit_log(page: Page) -> Response:
     after = page.request.query_params.get("after") or None
-    outcome = await page.run("AuditLog", {"first": 50, "after": after})
+    outcome = await page.run("AuditLog", {"first": PAGE_SIZE, "after": after})
     if outcome.has("FORBIDDEN"):
         return await page.refused(page.t("Only administrators read the audit log."))
     connection = outcome.data.get("auditLog") or {}

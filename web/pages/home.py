@@ -15,6 +15,9 @@ from web.page import Page, page_route
 
 OPEN_STATUSES = ("OPEN", "IN_PROGRESS", "OVERDUE")
 
+ACTIONS_PAGE_SIZE = 20
+"""Reports per page on a supplier's home, each with its corrective actions."""
+
 
 async def home(page: Page) -> Response:
     if page.is_supplier and page.principal is not None:
@@ -34,7 +37,7 @@ async def supplier_home(
     FAILED could not be (OUTCOME's errors shown at its form)."""
     after = page.request.query_params.get("after") or None
     actions_outcome = await page.run(
-        "SupplierActions", {"supplierId": supplier_id, "first": 20, "after": after}
+        "SupplierActions", {"supplierId": supplier_id, "first": ACTIONS_PAGE_SIZE, "after": after}
     )
     connection = actions_outcome.data.get("auditReports") or {}
     reports: list[dict[str, Any]] = [edge["node"] for edge in connection.get("edges", [])]

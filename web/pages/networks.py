@@ -3,33 +3,31 @@ contracts (agreements with suppliers)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from web.backend import Backend
 from web.page import Page, page_route
 
-LIST_SIZE = 200
-
-
-async def all_networks(page: Page) -> tuple[list[dict[str, Any]], Any]:
-    outcome = await page.run("Networks", {"first": LIST_SIZE})
-    edges = (outcome.data.get("networks") or {}).get("edges", [])
-    return [edge["node"] for edge in edges], outcome
+PAGE_SIZE = 20
+CONTRACTS_PAGE_SIZE = 50
 
 
 async def network_list(page: Page) -> Response:
-    networks, outcome = await all_networks(page)
-    return await page.render("networks/list.html", networks=networks, errors=outcome.errors)
+    after = page.request.query_params.get("after") or None
+    outcome = await page.run("Networks", {"first": PAGE_SIZE, "after": after})
+    connection = outcome.data.get("networks") or {}
+    return await page.render(
+        "networks/list.html",
+        networks=[edge["node"] for edge in connection.get("edges", [])],
+        page_info=connection.get("pageInfo") or {"hasNextPage": False},
+        errors=outcome.errors,
+    )
 
 
 async def network_detail(page: Page) -> Response:
-    networks, _ = await all_networks(page)
-    network = next(
-        (item for item in networks if item["id"] == page.request.path_params["id"]), None
-    )
+    outcome = await page.run("NetworkDetail", {"id": page.request.path_params["id"]})
+    network = outcome.data.get("network")
     if network is None:
         return await page.not_found()
     organization = page.principal.organization_id if page.principal else None
@@ -55,7 +53,7 @@ async def join_network(page: Page) -> Response:
 
 async def contract_list(page: Page) -> Response:
     after = page.request.query_params.get("after") or None
-    outcome = await page.run("Contracts", {"first": 50, "after": after})
+    outcome = await page.run("Contracts", {"first": CONTRACTS_PAGE_SIZE, "after": after})
     connection = outcome.data.get("contracts") or {}
     return await page.render(
         "contracts.html",
