@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api import limits
 from api.auth import (
@@ -36,6 +37,8 @@ from api.downloads import download
 from api.errors import graphql_error, status_error
 from api.gc_tuning import tune_gc
 from api.metrics import Metrics, MetricsMiddleware
+from api.scopes import caller_scope, log_reads
+from api.streams import MAX_SUBSCRIPTIONS_PER_CONNECTION, SignsInSubscribers, subscriptions_route
 from api.tokens import AuthenticationError, TokenVerifier
 from api.unavailable import UnavailableAware, exception_handlers
 from authz.enforcer import Authorizer
@@ -45,16 +48,14 @@ from domain.errors import DomainError
 from schema.app_schema import build_schema
 from schema.context import Context
 from services import idempotency, supply_graph
-from services.scope import Scope
 from settings import Settings
-from storage import audit_keys, audit_log, signed_urls
+from storage import audit_keys, signed_urls
 from storage.db import (
     RequestConnection,
     Timeouts,
     make_async_engine,
     make_async_session_factory,
     make_engine,
-    write_transaction,
 )
 from storage.objects import ObjectStore, object_store_from_settings
 from web import Backend, web_routes
@@ -99,9 +100,10 @@ class Services:
         self.engine.dispose()
 
 
-class GraphQLView(UnavailableAware, GraphQL[Context, None]):
+class GraphQLView(SignsInSubscribers, UnavailableAware, GraphQL[Context, None]):
     """Strawberry's view with strict JSON: not UTF-8, not JSON or nested too deep
-    is the caller's error (400), never an exception of ours."""
+    is the caller's error (400), never an exception of ours; websockets sign in
+    at connection_init (api/streams.py)."""
 
     def decode_json(self, data: str | bytes) -> object:
         return limits.decode_json(data)
@@ -118,6 +120,8 @@ class GraphQLEndpoint:
             graphql_ide="graphiql" if services.settings.is_dev else None,
             allow_queries_via_get=False,
             multipart_uploads_enabled=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
         )
 
     async def handle(self, request: Request) -> Response:
@@ -190,22 +194,15 @@ class GraphQLEndpoint:
             async def still_wanted() -> bool:
                 return not await request.is_disconnected()
 
-            scope = Scope(
-                session=session,
+            scope = caller_scope(
+                services,
+                session,
+                signed_in,
                 principal=principal,
-                authorizer=services.authorizer,
-                objects=services.objects,
-                settings=services.settings,
-                # Download URLs signed in this request are bound to its viewer.
-                url_secret=signed_urls.ViewerKey(services.url_secret, url_viewer(principal)),
-                base_url=str(request.base_url).rstrip("/"),
+                base_url=str(request.base_url),
                 connection=lease,
                 still_wanted=still_wanted,
-                clock=services.clock,
             )
-            if signed_in is not None:  # read by authentication: `me` needs no query
-                scope.loaders.user.prime(signed_in.user.id, signed_in.user)
-                scope.loaders.organization.prime(signed_in.organization.id, signed_in.organization)
             context = Context(request=request, scope=scope)
             try:
                 refused = await claim_idempotency_key(request, session, settings, principal)
@@ -219,11 +216,7 @@ class GraphQLEndpoint:
                 UnicodeDecodeError,
             ) as exc:
                 return refusal(exc)
-            if scope.reads.events:
-                # Sensitive data leaves only once its reads are on the audit log.
-                async with write_transaction(session):
-                    await audit_log.append(session, scope.reads.events)
-                    await session.commit()
+            await log_reads(session, scope)
             claim = getattr(request.state, "idempotency", None)
             if isinstance(claim, idempotency.Claim) and isinstance(response.body, bytes):
                 await idempotency.record(session, claim, response.status_code, response.body)
@@ -316,13 +309,6 @@ def sha256_of(file: BinaryIO) -> bytes:
 
 def too_large(exc: limits.BodyTooLarge) -> Response:
     return graphql_error(413, "PAYLOAD_TOO_LARGE", str(exc))
-
-
-def url_viewer(principal: Principal | None) -> signed_urls.Viewer:
-    if principal is None:
-        return signed_urls.ANONYMOUS
-    roles = tuple(sorted(role.value for role in principal.roles))
-    return signed_urls.Viewer(principal.user_id, principal.organization_id, roles)
 
 
 def metrics_route(metrics: Metrics, settings: Settings) -> Route:
@@ -421,6 +407,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app = Starlette(
         routes=[
             Route("/graphql", endpoint.handle, methods=["GET", "POST"]),
+            subscriptions_route(services, endpoint.view),
             Route("/healthz", healthz),
             download(services),
             readyz(services),

@@ -24,14 +24,14 @@ from schema.coordination import CoordinationMutations, CoordinationQueries
 from schema.corrective_actions.mutations import CorrectiveActionMutations
 from schema.cost import Limits, QueryLimits, alias_rule, describe_list_sizes
 from schema.engagements import EngagementMutations, EngagementQueries
-from schema.entities import FederationSchema
 from schema.errors import ErrorCodes
 from schema.facilities import FacilityQueries
 from schema.frameworks import FrameworkMutations, FrameworkQueries
 from schema.input_guard import RejectUnstorableText, describe_list_arguments
 from schema.networks import NetworkMutations, NetworkQueries
 from schema.organizations import OrganizationQueries
-from schema.self_reports import SelfReportMutations, SelfReportQueries
+from schema.self_reports import SelfReportMutations, SelfReportQueries, SelfReportSubscriptions
+from schema.streams import StreamingSchema
 from schema.supply_chain import SupplyChainQueries
 from schema.viewer import ViewerQueries
 from settings import Settings
@@ -73,6 +73,11 @@ class Mutation(
     pass
 
 
+@strawberry.type
+class Subscription(SelfReportSubscriptions):
+    """Over a websocket only (schema/streams.py)."""
+
+
 # The highest Federation version both composers accept: @theguild/federation-
 # composition (Hive Gateway) links up to v2.9, @apollo/composition up to v2.11.
 # tests/integration/test_federation.py composes with both.
@@ -98,9 +103,10 @@ def build_schema(settings: Settings) -> strawberry.federation.Schema:
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: QueryLimits(limits),
     ]
-    schema = FederationSchema(
+    schema = StreamingSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         federation_version=FEDERATION_VERSION,
         config=StrawberryConfig(disable_field_suggestions=True),

@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import strawberry
 from starlette.requests import Request
 
 from services.scope import Scope
+from settings import Settings
 
 
-@dataclass
 class Context:
-    request: Request | None
-    scope: Scope
+    """The request (None over a websocket) and the scope of the unit of work the
+    resolvers run in: the request's, or for a subscription each event's
+    (`schema.streams.Subscriber`)."""
+
+    def __init__(self, request: Request | None, scope: Scope | None = None) -> None:
+        self.request = request
+        self._scope = scope
+
+    @property
+    def scope(self) -> Scope:
+        if self._scope is None:
+            raise RuntimeError("no unit of work is open: a resolver ran outside one")
+        return self._scope
+
+    @property
+    def settings(self) -> Settings:
+        return self.scope.settings
 
 
 Info = strawberry.Info[Context, None]

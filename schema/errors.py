@@ -15,6 +15,7 @@ from graphql import GraphQLError
 from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult, StreamExecutionResult
 
 from domain.errors import DomainError
 
@@ -35,7 +36,8 @@ TOKEN_LIMIT = "Document contains more than"
 
 
 def shape_error(error: GraphQLError) -> GraphQLError:
-    """The error as the client sees it: coded, and masked when the fault is ours."""
+    """The error as the client sees it: coded, and masked when the fault is ours.
+    An error shaped already comes back as it is (and is not logged again)."""
     original = error.original_error
     if isinstance(original, DomainError):
         extensions: dict[str, object] = {"code": original.code}
@@ -45,7 +47,12 @@ def shape_error(error: GraphQLError) -> GraphQLError:
             if not message.startswith(original.field):
                 message = f"{original.field}: {message}"
         return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
+    if isinstance(original, InvalidOperationTypeError):  # over HTTP the view answers 400
+        reason = original.as_http_error_reason("a websocket (subscriptions only)")
+        return GraphQLError(reason, nodes=error.nodes, extensions={"code": "BAD_REQUEST"})
     preset = (error.extensions or {}).get("code")
+    if preset == "INTERNAL_SERVER_ERROR" and error.message == INTERNAL_MESSAGE:
+        return error
     code = preset if isinstance(preset, str) else error_code_for(error)
     if code != "INTERNAL_SERVER_ERROR":
         error.extensions = {**(error.extensions or {}), "code": code}
@@ -95,3 +102,9 @@ class ErrorCodes(SchemaExtension):
         result = self.execution_context.result
         if result is not None and result.errors:
             result.errors = [shape_error(error) for error in result.errors]
+
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        """A subscription's results leave one by one, before its operation ends."""
+        if isinstance(result, ExecutionResult) and result.errors:
+            result.errors = [shape_error(error) for error in result.errors]
+        yield

@@ -1,4 +1,5 @@
-"""Typed resolver decorators: `strawberry.field(description=...)` and
+"""Typed resolver decorators: `strawberry.field(description=...)`,
+`strawberry.subscription(description=...)` and
 `transactional_mutation(...)` return Any, which `mypy --strict` rejects as an
 untyped decorator. These are the same decorators, typed."""
 
@@ -17,6 +18,13 @@ ResolverT = TypeVar("ResolverT", bound=Callable[..., Any])
 def field(*, description: str) -> Callable[[ResolverT], ResolverT]:
     """`@strawberry.field(description=...)`."""
     return cast("Callable[[ResolverT], ResolverT]", strawberry.field(description=description))
+
+
+def subscription(*, description: str) -> Callable[[ResolverT], ResolverT]:
+    """`@strawberry.subscription(description=...)`."""
+    return cast(
+        "Callable[[ResolverT], ResolverT]", strawberry.subscription(description=description)
+    )
 
 
 def mutation(*, description: str, staged: bool = False) -> Callable[[ResolverT], ResolverT]:

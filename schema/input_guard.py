@@ -64,6 +64,7 @@ from graphql import (
     visit,
 )
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from settings import Settings
 
@@ -426,8 +427,8 @@ def rejection(message: str, node: Node | None = None) -> GraphQLError:
 
 
 def max_list_length(context: object) -> int:
-    """The request's setting (from its scope), else the default."""
-    settings = getattr(getattr(context, "scope", None), "settings", None)
+    """The request's setting (from its context), else the default."""
+    settings = getattr(context, "settings", None)
     if isinstance(settings, Settings):
         return settings.max_list_length
     return DEFAULT_MAX_LIST_LENGTH
@@ -491,7 +492,8 @@ class InputGuard(SchemaExtension):
 
     Setting the result in `on_execute` makes strawberry skip graphql-core's
     execution and return that result, so the error still passes through
-    `ErrorCodes` like any other."""
+    `ErrorCodes` like any other; a subscription's is raised instead (strawberry
+    turns it into the stream's only result)."""
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
@@ -512,6 +514,10 @@ class InputGuard(SchemaExtension):
                 or malformed_representation(facts, variables, schema)
             )
         if error is not None:
+            if context.operation_type is OperationType.SUBSCRIPTION:
+                # A subscription runs whatever the result says; raised here, the
+                # error is the stream's only result and no resolver runs.
+                raise error
             context.result = ExecutionResult(data=None, errors=[error])
         yield
 

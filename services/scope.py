@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -101,3 +102,10 @@ class Scope:
     async def rollback(self) -> None:
         await self.session.rollback()
         self.loaders.forget()
+
+
+Units = Callable[[], AbstractAsyncContextManager[Scope]]
+"""Opens one unit of work for a long-lived caller (a subscription): a `Scope` on a
+connection and session of its own, its principal and roles read anew. Leaving it
+cleanly puts its reads on the audit log and gives the connection back; leaving it
+by an exception only gives the connection back. Nothing is held between units."""

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # The supply-chain graph is refreshed in the background this often (0: only
     # when first asked, and by an explicit refresh); requests use the last graph built.
     graph_refresh_seconds: float = 30.0
+    # A subscription (selfReportVersions) asks the database for what arrived this
+    # often, each time in a unit of work of its own; nothing is held in between.
+    subscription_poll_seconds: float = Field(default=2.0, gt=0)
     # Most representations one `_entities` call resolves (a full page of references).
     max_entities: int = 200
     # Longest list any argument or input field takes (facilityIds, representations, ...).

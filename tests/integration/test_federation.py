@@ -317,6 +317,9 @@ def test_the_subgraph_composes_with_hive_and_apollo_composition(
             assert re.search(
                 rf'type {entity}\s[^{{]*@join__type\(graph: KJEDE, key: "id"', supergraph
             )
+        # The subscription composes; a gateway carries it only with a websocket
+        # transport to the subgraph (README: Self-reports).
+        assert re.search(r"type Subscription\s[^{]*@join__type\(graph: KJEDE\)", supergraph)
 
 
 def test_the_declared_version_is_the_highest_both_accept(

@@ -5,12 +5,15 @@ One server per module serves every check; the CLI-only checks need no server.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from websockets.sync.client import connect
+from websockets.typing import Subprotocol
 
 from services.demo import DEMO_ORGS, FRAMEWORK_NAME
 from tests.live import mint_token, run_demo, run_kjede, running_server
@@ -130,6 +133,37 @@ def test_garbage_token_is_401(base_url: str) -> None:
     body = response.json()
     assert body["data"] is None
     assert error_codes(body) == ["UNAUTHENTICATED"]
+
+
+def test_a_subscription_streams_over_uvicorns_websocket(base_url: str, oslo_token: str) -> None:
+    """selfReportVersions from an old `since` sends what selfReportChanges answers."""
+    since = {"since": "2000-01-01T00:00:00Z"}
+    changes = post_graphql(
+        base_url,
+        "query($since: DateTime!) { selfReportChanges(since: $since) { id } }",
+        oslo_token,
+        since,
+    ).json()["data"]["selfReportChanges"]
+    assert changes, "the demo's Oslo buyer reads no self-report"
+    url = base_url.replace("http://", "ws://") + "/graphql"
+    with connect(url, subprotocols=[Subprotocol("graphql-transport-ws")], open_timeout=10) as ws:
+        ws.send(
+            json.dumps(
+                {"type": "connection_init", "payload": {"Authorization": f"Bearer {oslo_token}"}}
+            )
+        )
+        assert json.loads(ws.recv(timeout=10)) == {"type": "connection_ack"}
+        query = "subscription($since: DateTime) { selfReportVersions(since: $since) { id } }"
+        ws.send(
+            json.dumps(
+                {"id": "1", "type": "subscribe", "payload": {"query": query, "variables": since}}
+            )
+        )
+        streamed = [
+            json.loads(ws.recv(timeout=10))["payload"]["data"]["selfReportVersions"]["id"]
+            for _ in changes
+        ]
+    assert streamed == [change["id"] for change in changes]
 
 
 def test_token_for_a_role_not_held_names_the_roles_held(data_dir: Path) -> None:
