@@ -5,6 +5,7 @@ kept as history; the viewer facts read the unrevoked ones (`authz.viewer`)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -14,10 +15,19 @@ from domain.enums import OrganizationKind
 from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.text import require_text
 from services.organizations import get_organization
+from services.pagination import Page, each, fetch_page
 from services.scope import Scope
 from storage import audit_log, models
 
 PURPOSE_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class GrantView:
+    id: str
+    organization_id: str
+    purpose: str
+    granted_at: dt.datetime
 
 
 def _grantor(scope: Scope) -> Principal:
@@ -78,6 +88,27 @@ async def revoke_access(scope: Scope, organization_id: str) -> bool:
     await _log(scope, principal, "self_report_access_revoked", grant, {})
     await scope.commit()
     return True
+
+
+def grant_view(row: models.SelfReportGrant) -> GrantView:
+    return GrantView(row.id, row.organization_id, row.purpose, row.created_at)
+
+
+async def list_grants(scope: Scope, *, first: int | None, after: str | None) -> Page[GrantView]:
+    """The caller's supplier's unrevoked grants, oldest first: whom it lets read, and why."""
+    principal = _grantor(scope)
+    grant = models.SelfReportGrant
+    return await fetch_page(
+        scope,
+        select(grant).where(
+            grant.supplier_id == principal.organization_id, grant.revoked_at.is_(None)
+        ),
+        grant.id,
+        first=first,
+        after=after,
+        to_items=each(grant_view),
+        item_id=lambda view: view.id,
+    )
 
 
 async def _log(

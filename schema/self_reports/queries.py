@@ -9,8 +9,8 @@ import strawberry
 from schema.context import Info, selected_names
 from schema.fields import field
 from schema.pagination import DEFAULT_PAGE_SIZE, Connection, connection
-from schema.self_reports.types import SelfReport
-from services import self_reports
+from schema.self_reports.types import SelfReport, SelfReportGrant
+from services import self_report_access, self_reports
 
 
 @strawberry.type
@@ -45,3 +45,13 @@ class SelfReportQueries:
             info.context.scope, since, selected_names(info)
         )
         return [SelfReport.from_disclosed(report) for report in found]
+
+    @field(
+        description="The organisations the caller's supplier lets read its self-reports "
+        "beyond its contracted buyers (unrevoked grants), oldest first."
+    )
+    async def self_report_grants(
+        self, info: Info, first: int | None = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[SelfReportGrant]:
+        page = await self_report_access.list_grants(info.context.scope, first=first, after=after)
+        return connection(page, SelfReportGrant.of)

@@ -14,6 +14,7 @@ from schema.context import Info, selected_names
 from schema.facilities import Facility
 from schema.organizations import Organization, load_organization
 from services import self_reports
+from services.self_report_access import GrantView
 from services.self_reports import NewSelfReport, SiteDraft
 
 
@@ -100,6 +101,27 @@ class SelfReport:
     async def production_sites(self, info: Info) -> list[Facility]:
         views = await self_reports.production_sites(info.context.scope, str(self.id))
         return [Facility.from_view(view) for view in views]
+
+
+@strawberry.type
+class SelfReportGrant:
+    """An organisation the caller's supplier lets read its self-reports, and why."""
+
+    purpose: str
+    granted_at: dt.datetime
+    organization_id: strawberry.Private[str]
+
+    @strawberry.field
+    async def organization(self, info: Info) -> Organization:
+        return await load_organization(info, self.organization_id)
+
+    @classmethod
+    def of(cls, grant: GrantView) -> Self:
+        return cls(
+            purpose=grant.purpose,
+            granted_at=grant.granted_at,
+            organization_id=grant.organization_id,
+        )
 
 
 @strawberry.input

@@ -40,6 +40,7 @@ mutation($org: ID!, $purpose: String!) {
 }
 """
 REVOKE = "mutation($org: ID!) { revokeSelfReportAccess(organizationId: $org) }"
+GRANTS = "{ selfReportGrants { edges { node { organization { id } purpose grantedAt } } } }"
 CREATE_CONTRACT = "mutation($input: ContractInput!) { createContract(input: $input) { id } }"
 
 ANSWERS: dict[str, Any] = {
@@ -187,6 +188,27 @@ def test_three_buyers_read_one_submission_a_fourth_only_while_granted(
         ("self_report_access_granted", "Tender evaluation"),
         ("self_report_access_revoked", None),
     ]
+
+
+def test_a_supplier_lists_the_grants_it_has_not_revoked(world: World, client: TestClient) -> None:
+    market = Market(world, client)
+
+    def granted() -> list[tuple[str, str]]:
+        body = gql(client, GRANTS, market.supplier)
+        assert not body.get("errors"), body["errors"]
+        return [
+            (edge["node"]["organization"]["id"], edge["node"]["purpose"])
+            for edge in body["data"]["selfReportGrants"]["edges"]
+        ]
+
+    assert granted() == []
+    gql(client, GRANT, market.supplier, {"org": market.fourth_id, "purpose": "Tender"})
+    gql(client, GRANT, market.supplier, {"org": market.fourth_id, "purpose": "Risk review"})
+    assert granted() == [(market.fourth_id, "Risk review")]  # the new grant replaced the old
+    gql(client, REVOKE, market.supplier, {"org": market.fourth_id})
+    assert granted() == []
+    # Only a supplier has grants to list.
+    assert error_codes(gql(client, GRANTS, market.bodies[0])) == ["FORBIDDEN"]
 
 
 def test_a_new_version_reaches_the_three_buyers_through_changes(
