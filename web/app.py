@@ -15,6 +15,7 @@ from web.pages import (
     mini_competitions,
     networks,
     reports,
+    self_reports,
     supply,
 )
 
@@ -28,6 +29,7 @@ PAGES = (
     coordination,
     supply,
     mini_competitions,
+    self_reports,
 )
 """Page modules: each has `routes(backend)`. Add yours here (docs/web.md); a fixed
 path (`/reports/new`) must come before a pattern that would match it (`/reports/{id}`)."""

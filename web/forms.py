@@ -7,7 +7,12 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.types import Message, Receive
 
+from domain.limits import MAX_SITES_PER_SELF_REPORT, MAX_SUB_SUPPLIERS_PER_SELF_REPORT
 from settings import Settings
+
+MAX_FIELDS = 100 + 4 * MAX_SITES_PER_SELF_REPORT + 5 * MAX_SUB_SUPPLIERS_PER_SELF_REPORT
+"""The largest form is a self-report: its answers, and every site and sub-supplier
+the API takes (4 and 5 inputs each); the body is capped by size as well."""
 
 
 class FormTooLarge(Exception):
@@ -43,7 +48,7 @@ async def read_form(request: Request, settings: Settings) -> tuple[Request, Form
     if declared and declared.isdigit() and int(declared) > limit:
         raise FormTooLarge(limit)
     capped_request = Request(request.scope, capped(request.receive, limit))
-    form = await capped_request.form(max_files=1, max_fields=200)
+    form = await capped_request.form(max_files=1, max_fields=MAX_FIELDS)
     return capped_request, form
 
 

@@ -50,6 +50,7 @@ NAVIGATION: list[NavItem] = [
         of_kind(OrganizationKind.COORDINATOR, OrganizationKind.PUBLIC_BODY),
     ),
     NavItem("/supply-chain", N_("Supply chains"), everyone),
+    NavItem("/self-reports", N_("Self-reports"), everyone),
 ]
 
 

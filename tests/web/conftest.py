@@ -50,13 +50,14 @@ def demo_data_dir(demo_world: tuple[Path, dict[str, str]]) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_ids(demo_world: tuple[Path, dict[str, str]], demo_url: str) -> dict[str, str]:
-    """Report ids by title and network ids by name, as Oslo's officer sees them."""
+    """Report ids by title, network and organisation ids by name, as Oslo's officer sees them."""
     token = demo_world[1]["innkjop@oslo.kommune.no PROCUREMENT_OFFICER"]
     response = httpx.post(
         f"{demo_url}/graphql",
         json={
             "query": "{ auditReports(first: 50) { edges { node { id title } } }"
-            " networks(first: 50) { edges { node { id name } } } }"
+            " networks(first: 50) { edges { node { id name } } }"
+            " organizations(first: 200) { edges { node { id name } } } }"
         },
         headers={"Authorization": f"Bearer {token}"},
         timeout=30,
@@ -64,7 +65,10 @@ def demo_ids(demo_world: tuple[Path, dict[str, str]], demo_url: str) -> dict[str
     data = response.json()["data"]
     reports = {edge["node"]["title"]: edge["node"]["id"] for edge in data["auditReports"]["edges"]}
     networks = {edge["node"]["name"]: edge["node"]["id"] for edge in data["networks"]["edges"]}
-    return reports | networks
+    organizations = {
+        edge["node"]["name"]: edge["node"]["id"] for edge in data["organizations"]["edges"]
+    }
+    return reports | networks | organizations
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ from services.demo.networks import FRAMEWORK_NAME
 RECORDS = {
     "inspection": "Inspection of the nitrile glove factory in Perak, Malaysia",
     "framework": FRAMEWORK_NAME,
+    "gloves": "Nordisk Medisinsk Forsyning AS",  # the supplier with a self-report
 }
 
 OFFICER = "innkjop@oslo.kommune.no"
@@ -34,9 +35,13 @@ PAGES_TO_CHECK: list[tuple[str | None, str]] = [
     (OFFICER, "/contracts"),
     (OFFICER, "/audit-log"),
     (OFFICER, "/supply-chain"),
+    (OFFICER, "/self-reports"),
+    (OFFICER, "/self-reports/{gloves}"),  # a buyer's read, withheld answers marked
     (MEMBER, "/reports/{inspection}"),
     (SUPPLIER, "/"),
     (SUPPLIER, "/reports/{inspection}"),
+    (SUPPLIER, "/self-reports/new"),
+    (SUPPLIER, "/self-reports/{gloves}"),  # its own, with the access it granted
     (MEMBER, NOT_FOUND),
     ("samordnare@hallbarupphandling.se", "/coordination"),  # the coordinator's board
 ]

@@ -9,20 +9,24 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 
+from domain.questionnaire import QUESTIONNAIRES, Section
 from web.i18n import CATALOGS, Language, negotiate
 from web.labels import LABELS
 
-WEB = Path(__file__).parents[2] / "web"
+ROOT = Path(__file__).parents[2]
+WEB = ROOT / "web"
 METHOD_MAP = [("**.py", "python"), ("templates/**.html", "jinja2")]
+QUESTIONS = [("questionnaire.py", "web.questionnaire:extract_questions")]  # as web/babel.cfg
 KEYWORDS = {"_": None, "t": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
 
 
 def messages() -> set[str]:
     found: set[str] = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
-        str(WEB), METHOD_MAP, keywords=KEYWORDS
-    ):
-        found.add(message if isinstance(message, str) else message[0])
+    for folder, method_map in ((WEB, METHOD_MAP), (ROOT / "domain", QUESTIONS)):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            str(folder), method_map, keywords=KEYWORDS
+        ):
+            found.add(message if isinstance(message, str) else message[0])
     return found
 
 
@@ -37,6 +41,15 @@ def test_every_message_is_translated_into_bokmal_and_swedish() -> None:
             message for message in found if message not in compiled and (message, 0) not in compiled
         )
         assert missing == [], f"{language}: translate these in web/locale/{language}: {missing}"
+
+
+def test_every_question_section_and_option_has_a_message() -> None:
+    found = messages()
+    for form in QUESTIONNAIRES.values():
+        for question in form.questions:
+            assert question.text in found
+            assert set(question.options) <= set(LABELS["AnswerOption"]), question.id
+    assert {section.value for section in Section} == set(LABELS["QuestionnaireSection"])
 
 
 def test_accept_language_and_the_cookie_choose_the_language() -> None:

@@ -10,7 +10,7 @@ from schema.app_schema import build_schema
 from schema.cost import Limits, operation_to_run, refusal
 from settings import Settings
 from web.operations import DOCUMENTS, UnknownOperation, document
-from web.pages import admin, coordination, home, mini_competitions, networks, reports
+from web.pages import admin, coordination, home, mini_competitions, networks, reports, self_reports
 
 
 def test_every_trusted_document_is_valid_against_the_schema() -> None:
@@ -35,6 +35,8 @@ PAGE_SIZES = {
     "MiniCompetitions": mini_competitions.PAGE_SIZE,
     "Networks": networks.PAGE_SIZE,
     "ReportList": reports.PAGE_SIZE,
+    "SelfReportIndex": self_reports.PAGE_SIZE,
+    "SelfReportVersions": self_reports.PAGE_SIZE,
     "SupplierActions": home.ACTIONS_PAGE_SIZE,
 }
 """The `$first` each page sends with its operation."""
