@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Final
 
 import strawberry
 from graphql import ASTValidationRule
@@ -81,7 +82,7 @@ class Subscription(SelfReportSubscriptions):
 # The highest Federation version both composers accept: @theguild/federation-
 # composition (Hive Gateway) links up to v2.9, @apollo/composition up to v2.11.
 # tests/integration/test_federation.py composes with both.
-FEDERATION_VERSION = "2.9"
+FEDERATION_VERSION: Final = "2.9"
 
 
 def build_schema(settings: Settings) -> strawberry.federation.Schema:

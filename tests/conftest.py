@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,9 +23,21 @@ from domain.orgnumbers import luhn_check_digit, mod11_check_digit
 from settings import Settings
 from storage import db, tenants
 from storage.models import Organization
+from tests.live import tail_text
 from tests.migrated import fresh_sqlite
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+FEDERATION_DIR = Path(__file__).resolve().parent / "federation"
+NPM_TIMEOUT = 600.0
+MIN_NODE_MAJOR = 18  # global fetch/Headers
+# Hive Gateway (the default), its composer, and the Apollo gateway (a compatibility check).
+NODE_PACKAGES = (
+    "@graphql-hive/gateway",
+    "@theguild/federation-composition",
+    "@apollo/gateway",
+    "@apollo/composition",
+)
 
 
 @pytest.fixture
@@ -182,15 +196,58 @@ def _reachable(url: str) -> bool:
         return False
 
 
+@contextlib.contextmanager
+def fresh_database(server_url: str, prefix: str = "kjede_test") -> Iterator[str]:
+    """A new, empty database on the real server; dropped (connections and all) on exit.
+    The server itself is shared and never stopped."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    base, _, _ = server_url.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
 def postgres_url(postgres_server_url: str) -> Iterator[str]:
     """A fresh, empty database on the real server, dropped afterwards."""
-    name = f"kjede_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    base, _, _ = postgres_server_url.rpartition("/")
-    yield f"{base}/{name}"
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_database(postgres_server_url) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def gateway_dir() -> Path:
+    """tests/federation with its node_modules: installed from the lockfile when
+    missing; a loud skip without Node, a failure when npm cannot install."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        pytest.skip(
+            "federation tests SKIPPED: `node` and `npm` must be on PATH to run the gateways"
+        )
+    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=True)
+    major = int(version.stdout.strip().lstrip("v").split(".")[0])
+    if major < MIN_NODE_MAJOR:
+        pytest.skip(f"federation tests SKIPPED: Node {major} found, {MIN_NODE_MAJOR}+ needed")
+    installed = FEDERATION_DIR / "node_modules"
+    if not all((installed / package / "package.json").exists() for package in NODE_PACKAGES):
+        locked = (FEDERATION_DIR / "package-lock.json").exists()
+        command = [npm, "ci" if locked else "install", "--no-audit", "--no-fund"]
+        completed = subprocess.run(
+            command,
+            cwd=FEDERATION_DIR,
+            capture_output=True,
+            text=True,
+            timeout=NPM_TIMEOUT,
+            check=False,
+        )
+        if completed.returncode != 0:
+            pytest.fail(
+                f"{' '.join(command)} in {FEDERATION_DIR} exited with {completed.returncode}:\n"
+                f"{tail_text(completed.stdout)}\n{tail_text(completed.stderr)}"
+            )
+    return FEDERATION_DIR

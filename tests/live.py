@@ -15,7 +15,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -94,23 +95,28 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def tail_text(text: str, lines: int = LOG_TAIL_LINES) -> str:
+    return "\n".join(text.splitlines()[-lines:])
+
+
 def tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
         return "(no log)"
-    return "\n".join(text.splitlines()[-lines:]) or "(empty log)"
+    return tail_text(text, lines) or "(empty log)"
 
 
-def _healthy(base_url: str) -> bool:
+def _healthy(url: str) -> bool:
     try:
-        return httpx.get(f"{base_url}/healthz", timeout=1.0).status_code == 200
+        return httpx.get(url, timeout=1.0).status_code == 200
     except httpx.HTTPError:
         return False
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM lets uvicorn finish the lifespan (engines disposed); SIGKILL if it hangs."""
+    """SIGTERM lets the server shut down cleanly (uvicorn finishes the lifespan and
+    disposes the engines); SIGKILL to its own process group if it hangs."""
     if process.poll() is not None:
         return
     process.terminate()
@@ -122,62 +128,122 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def _wait_healthy(process: subprocess.Popen[bytes], base_url: str, log_path: Path) -> bool:
-    """True once /healthz answers; False if uvicorn lost its port to a race (another
-    process bound it between our probe and uvicorn's bind); raises on any other failure."""
+def _wait_healthy(
+    name: str, process: subprocess.Popen[bytes], health_url: str, log_path: Path
+) -> bool:
+    """True once `health_url` answers 200; False if the server lost its port to a race
+    (another process bound it between our probe and its bind); raises on any other
+    failure."""
     deadline = time.monotonic() + STARTUP_TIMEOUT
-    while not _healthy(base_url):
+    while not _healthy(health_url):
         if process.poll() is not None:
             if "address already in use" in tail(log_path).lower():
                 return False
             raise RuntimeError(
-                f"kjede serve exited with {process.returncode} during startup; "
+                f"{name} exited with {process.returncode} during startup; "
                 f"{log_path} ends with:\n{tail(log_path)}"
             )
         if time.monotonic() > deadline:
             raise RuntimeError(
-                f"kjede serve did not answer {base_url}/healthz within "
+                f"{name} did not answer {health_url} within "
                 f"{STARTUP_TIMEOUT:.0f} s; {log_path} ends with:\n{tail(log_path)}"
             )
         time.sleep(0.1)
     return True
 
 
-def _start(data_dir: Path, env: dict[str, str] | None) -> tuple[subprocess.Popen[bytes], str]:
-    """Start `kjede serve` on a free port and wait for /healthz, retrying a lost port."""
+def start_on_free_port(
+    name: str,
+    command: Callable[[int], list[str]],
+    *,
+    env: dict[str, str],
+    log_path: Callable[[int], Path],
+    health_path: str,
+    cwd: Path | None = None,
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `command(port)` on a free port, in a session of its own, with its output
+    in `log_path(port)`; wait until `health_path` answers 200, retrying a lost port.
+    Returns the process and its base URL."""
     for _attempt in range(START_ATTEMPTS):
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
-        log_path = data_dir.parent / f"{data_dir.name}-serve-{port}.log"
-        with log_path.open("wb") as log:
+        with log_path(port).open("wb") as log:
             process = subprocess.Popen(
-                [
-                    str(kjede_executable()),
-                    *("serve", "--workers", "1", "--host", "127.0.0.1", "--port", str(port)),
-                ],
-                env=kjede_env(data_dir, env),
+                command(port),
+                cwd=cwd,
+                env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         try:
-            if _wait_healthy(process, base_url, log_path):
+            if _wait_healthy(name, process, f"{base_url}{health_path}", log_path(port)):
                 return process, base_url
         except BaseException:
             _stop(process)
             raise
-    raise RuntimeError(f"kjede serve lost its port to another process {START_ATTEMPTS} times")
+    raise RuntimeError(f"{name} lost its port to another process {START_ATTEMPTS} times")
+
+
+@contextlib.contextmanager
+def running_on_free_port(
+    name: str,
+    command: Callable[[int], list[str]],
+    *,
+    env: dict[str, str],
+    log_path: Callable[[int], Path],
+    health_path: str,
+    cwd: Path | None = None,
+) -> Iterator[str]:
+    """`start_on_free_port`, stopped (by its own pid) on exit; yields the base URL."""
+    process, base_url = start_on_free_port(
+        name, command, env=env, log_path=log_path, health_path=health_path, cwd=cwd
+    )
+    try:
+        yield base_url
+    finally:
+        _stop(process)
+
+
+def _start(data_dir: Path, env: dict[str, str] | None) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `kjede serve` on a free port and wait for /healthz."""
+    return start_on_free_port(
+        "kjede serve",
+        lambda port: [
+            str(kjede_executable()),
+            *("serve", "--workers", "1", "--host", "127.0.0.1", "--port", str(port)),
+        ],
+        env=kjede_env(data_dir, env),
+        log_path=lambda port: data_dir.parent / f"{data_dir.name}-serve-{port}.log",
+        health_path="/healthz",
+    )
+
+
+@contextlib.contextmanager
+def running_servers(
+    data_dir: Path, count: int, env: dict[str, str] | None = None
+) -> Iterator[list[str]]:
+    """`count` `kjede serve` processes (uvicorn) on free ports, started side by side
+    with the same settings; yields their base URLs and stops every one that started
+    on exit. Each one's output goes to `<data_dir>-serve-<port>.log` beside the data
+    dir, whose tail every startup failure shows."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        starts = [pool.submit(_start, data_dir, env) for _ in range(count)]
+    started = [start.result() for start in starts if start.exception() is None]
+    try:
+        for start in starts:
+            start.result()  # the first startup failure, if any
+        yield [base_url for _, base_url in started]
+    finally:
+        for process, _ in started:
+            _stop(process)
 
 
 @contextlib.contextmanager
 def running_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """`kjede serve` for real (uvicorn) on a free port; yields the base URL and stops
-    the server on exit. Its output goes to `<data_dir>-serve-<port>.log` beside the
-    data dir, whose tail every startup failure shows."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    process, base_url = _start(data_dir, env)
-    try:
+    the server on exit (see `running_servers`)."""
+    with running_servers(data_dir, 1, env) as (base_url,):
         yield base_url
-    finally:
-        _stop(process)

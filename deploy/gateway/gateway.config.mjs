@@ -6,32 +6,61 @@
 // schema, so the gateway sees one subgraph, "kjede", at KJEDE_SUBGRAPH_URL; with
 // Docker Compose that name resolves to all `api` replicas. KJEDE_SUBGRAPH_URLS
 // (comma-separated) instead spreads subgraph requests round-robin over the
-// listed replicas. The caller's Authorization header travels to the subgraph,
-// which authenticates and authorises every request itself.
+// listed replicas. KJEDE_OTHER_SUBGRAPHS (comma-separated name=url) adds other
+// services' subgraphs to the composition; their types may refer to kjede's
+// entities by key, and the gateway then resolves those through kjede's
+// `_entities`. The caller's Authorization header travels to every subgraph,
+// and kjede authenticates and authorises every request itself; the gateway
+// secret goes to kjede only.
 import { defineConfig } from "@graphql-hive/gateway";
 import { composeServices } from "@theguild/federation-composition";
 import { parse } from "graphql";
 
 const env = process.env;
+const KJEDE = "kjede";
 const replicas = (env.KJEDE_SUBGRAPH_URLS ?? env.KJEDE_SUBGRAPH_URL ?? "http://api:8000/graphql")
   .split(",")
   .map((url) => url.trim())
   .filter(Boolean);
+const others = (env.KJEDE_OTHER_SUBGRAPHS ?? "")
+  .split(",")
+  .map((entry) => entry.trim())
+  .filter(Boolean)
+  .map((entry) => {
+    const split = entry.indexOf("=");
+    const [name, url] = [entry.slice(0, split).trim(), entry.slice(split + 1).trim()];
+    if (split < 1 || !url || name === KJEDE) {
+      throw new Error(`KJEDE_OTHER_SUBGRAPHS: expected name=url (not ${KJEDE}), got ${entry}`);
+    }
+    return { name, url };
+  });
 const secret = env.KJEDE_GATEWAY_SECRET ?? "";
 const SUBGRAPH_URL = replicas[0];
 
-async function supergraph() {
-  const response = await fetch(SUBGRAPH_URL, {
+async function subgraphSdl(url, headers) {
+  const response = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json", "x-kjede-gateway-secret": secret },
+    headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify({ query: "{ _service { sdl } }" }),
   });
   const body = await response.json();
   const sdl = body?.data?._service?.sdl;
   if (!sdl) {
-    throw new Error(`no subgraph SDL from ${SUBGRAPH_URL}: ${JSON.stringify(body).slice(0, 500)}`);
+    throw new Error(`no subgraph SDL from ${url}: ${JSON.stringify(body).slice(0, 500)}`);
   }
-  const result = composeServices([{ name: "kjede", typeDefs: parse(sdl), url: SUBGRAPH_URL }]);
+  return parse(sdl);
+}
+
+async function supergraph() {
+  const services = await Promise.all([
+    subgraphSdl(SUBGRAPH_URL, { "x-kjede-gateway-secret": secret }).then((typeDefs) => ({
+      name: KJEDE,
+      typeDefs,
+      url: SUBGRAPH_URL,
+    })),
+    ...others.map(async ({ name, url }) => ({ name, typeDefs: await subgraphSdl(url, {}), url })),
+  ]);
+  const result = composeServices(services);
   if (result.errors?.length) {
     throw new Error(`composition failed: ${result.errors.map((e) => e.message).join("; ")}`);
   }
@@ -52,11 +81,11 @@ export const gatewayConfig = defineConfig({
   supergraph,
   pollingInterval: Number(env.KJEDE_COMPOSE_INTERVAL_MS ?? 60_000),
   propagateHeaders: {
-    fromClientToSubgraphs: ({ request }) => {
+    fromClientToSubgraphs: ({ request, subgraphName }) => {
       const headers = {};
       const authorization = request.headers.get("authorization");
       if (authorization) headers.authorization = authorization;
-      if (secret) headers["x-kjede-gateway-secret"] = secret;
+      if (secret && subgraphName === KJEDE) headers["x-kjede-gateway-secret"] = secret;
       return headers;
     },
   },

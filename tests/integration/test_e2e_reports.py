@@ -19,7 +19,6 @@ import hashlib
 import io
 import json
 import re
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,11 +30,11 @@ import pytest
 from fpdf import FPDF
 from minio import Minio
 from pypdf import PdfReader
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, select
 
 from domain.orgnumbers import normalize_org_number
 from storage.models import AuditLogEntry
-from tests.conftest import mod11_complete
+from tests.conftest import fresh_database, mod11_complete
 from tests.live import mint_token, run_kjede, running_server
 from tests.s3server import S3Server, find_weed, running_s3_server
 from tests.samples import png_bytes
@@ -125,19 +124,10 @@ def s3_starting(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Future[S3S
 
 @pytest.fixture(scope="module")
 def database_url(postgres_server_url: str) -> Iterator[str]:
-    """A fresh database for the module on the real server (as `postgres_url`, which is
-    per test, does), dropped afterwards."""
-    name = f"kjede_e2e_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    base, _, _ = postgres_server_url.rpartition("/")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    """A fresh database for the module on the real server (`postgres_url` is per
+    test), dropped afterwards."""
+    with fresh_database(postgres_server_url, "kjede_e2e") as url:
+        yield url
 
 
 @dataclass

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,21 +20,11 @@ import httpx
 import pytest
 
 from services.demo import DEMO_ORGS
-from tests.live import mint_token, run_demo, running_server
+from tests.live import mint_token, run_demo, running_server, tail_text
 
 pytestmark = pytest.mark.http
 
-FEDERATION_DIR = Path(__file__).resolve().parents[1] / "federation"
 GATEWAY_TIMEOUT = 60.0
-NPM_TIMEOUT = 600.0
-MIN_NODE_MAJOR = 18  # global fetch/Headers
-# Hive Gateway (the default), its composer, and the Apollo gateway (a compatibility check).
-NODE_PACKAGES = (
-    "@graphql-hive/gateway",
-    "@theguild/federation-composition",
-    "@apollo/gateway",
-    "@apollo/composition",
-)
 FEDERATION_LINK = "https://specs.apollo.dev/federation/v"
 ENTITIES = ("Organization", "Network", "Facility", "AuditReport", "Contract")
 
@@ -73,43 +62,6 @@ ONE_OF_EACH = """
     contracts(first: 1) { edges { node { id } } }
   }
 """
-
-
-def _tail(text: str, lines: int = 40) -> str:
-    return "\n".join(text.splitlines()[-lines:])
-
-
-@pytest.fixture(scope="session")
-def gateway_dir() -> Path:
-    """tests/federation with its node_modules: installed from the lockfile when
-    missing; a loud skip without Node, a failure when npm cannot install."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip(
-            "federation tests SKIPPED: `node` and `npm` must be on PATH to run the Apollo gateway"
-        )
-    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=True)
-    major = int(version.stdout.strip().lstrip("v").split(".")[0])
-    if major < MIN_NODE_MAJOR:
-        pytest.skip(f"federation tests SKIPPED: Node {major} found, {MIN_NODE_MAJOR}+ needed")
-    installed = FEDERATION_DIR / "node_modules"
-    if not all((installed / package / "package.json").exists() for package in NODE_PACKAGES):
-        locked = (FEDERATION_DIR / "package-lock.json").exists()
-        command = [npm, "ci" if locked else "install", "--no-audit", "--no-fund"]
-        completed = subprocess.run(
-            command,
-            cwd=FEDERATION_DIR,
-            capture_output=True,
-            text=True,
-            timeout=NPM_TIMEOUT,
-            check=False,
-        )
-        if completed.returncode != 0:
-            pytest.fail(
-                f"{' '.join(command)} in {FEDERATION_DIR} exited with {completed.returncode}:\n"
-                f"{_tail(completed.stdout)}\n{_tail(completed.stderr)}"
-            )
-    return FEDERATION_DIR
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +112,9 @@ def gateway(
         check=False,
     )
     if completed.returncode != 0:
-        pytest.fail(f"gateway.mjs exited with {completed.returncode}:\n{_tail(completed.stderr)}")
+        pytest.fail(
+            f"gateway.mjs exited with {completed.returncode}:\n{tail_text(completed.stderr)}"
+        )
     output: dict[str, Any] = json.loads(completed.stdout)
     return output
 
@@ -298,7 +252,9 @@ def compose(gateway_dir: Path, sdl: str, directory: Path) -> dict[str, dict[str,
         check=False,
     )
     if completed.returncode != 0:
-        pytest.fail(f"compose.mjs exited with {completed.returncode}:\n{_tail(completed.stderr)}")
+        pytest.fail(
+            f"compose.mjs exited with {completed.returncode}:\n{tail_text(completed.stderr)}"
+        )
     outcome: dict[str, dict[str, Any]] = json.loads(completed.stdout)
     return outcome
 

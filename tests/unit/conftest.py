@@ -10,7 +10,15 @@ import pytest
 
 UNIT_DIR = Path(__file__).parent
 IO_FIXTURES = frozenset(
-    {"engine", "world", "client", "settings", "postgres_url", "postgres_server_url"}
+    {
+        "engine",
+        "world",
+        "client",
+        "settings",
+        "postgres_url",
+        "postgres_server_url",
+        "gateway_dir",
+    }
 )
 
 
