@@ -16,6 +16,8 @@ import tempfile
 from contextlib import closing
 from pathlib import Path
 
+from sqlalchemy import make_url
+
 from authz.enforcer import Authorizer
 from storage import db
 from storage.private import private_file
@@ -26,19 +28,28 @@ def _template(policies: bool) -> Path:
     directory = Path(tempfile.mkdtemp(prefix="kjede-template-"))
     atexit.register(shutil.rmtree, directory, ignore_errors=True)
     path = directory / "template.sqlite3"
-    engine = db.make_engine(f"sqlite:///{path}")
+    _migrate(f"sqlite:///{path}", policies)
+    return path
+
+
+def _migrate(url: str, policies: bool) -> None:
+    engine = db.make_engine(url)
     try:
         db.upgrade(engine)
         if policies:
             Authorizer(engine).seed_default_policies()
     finally:
         engine.dispose()
-    return path
 
 
 def fresh_sqlite(url: str, *, policies: bool = True) -> None:
     """Create the SQLite database at `url` (which must not exist yet) migrated to
-    head, with the default policies unless `policies` is False."""
+    head, with the default policies unless `policies` is False. Any other database
+    (the fresh one a PostgreSQL companion in tests/integration passes) is migrated
+    in place instead."""
+    if make_url(url).get_backend_name() != "sqlite":
+        _migrate(url, policies)
+        return
     path = Path(url.partition("///")[2])
     if not private_file(path):
         raise FileExistsError(f"{path} exists: a fresh database needs a new file")
