@@ -135,10 +135,12 @@ async def store_upload(
 
 async def store_renditions(
     objects: ObjectStore,
-    report: models.AuditReport,
+    report_id: str,
+    owner_id: str,
     structures: Mapping[Classification, Mapping[str, Any]],
 ) -> list[models.Document]:
-    """Write the JSON and PDF renditions of each disclosed structure; return their rows."""
+    """Write the JSON and PDF renditions of each disclosed structure in the owner's
+    tenant; return their rows, not yet added to any session."""
 
     def put_all() -> list[models.Document]:
         documents = []
@@ -147,14 +149,12 @@ async def store_renditions(
                 ("json", "application/json", render_json(structure)),
                 ("pdf", PDF, render_pdf(structure)),
             ):
-                stored = objects.put(
-                    report.commissioned_by_id, io.BytesIO(payload), content_type=content_type
-                )
+                stored = objects.put(owner_id, io.BytesIO(payload), content_type=content_type)
                 documents.append(
                     models.Document(
-                        report_id=report.id,
-                        owner_id=report.commissioned_by_id,
-                        filename=f"audit-report-{report.id}-{level.value.lower()}.{suffix}",
+                        report_id=report_id,
+                        owner_id=owner_id,
+                        filename=f"audit-report-{report_id}-{level.value.lower()}.{suffix}",
                         content_type=content_type,
                         size=stored.size,
                         sha256=stored.sha256,

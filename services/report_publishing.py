@@ -3,35 +3,40 @@
 Publishing builds the report's values once: the personal-data guard reads
 every text a viewer outside the parties could read (the audited supplier
 included, at any share scope), and the shared renditions are disclosed from
-the same values.
+the same values. The object store is read (shared originals) and written
+(renditions) while the request holds no database connection; the write that
+publishes checks that the report is still as it was read (`publish_report`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from authz.disclosure import (
     Disclosed,
+    column_names,
     disclose,
     free_texts,
     outside_parties,
-    row_values,
     to_plain,
 )
 from authz.policies import Action
 from authz.records import AUDIT_REPORT, RENDITION_CLEARANCES, document_visible
 from authz.viewer import member_networks
 from domain import audit_reports as rules
-from domain.enums import AuditReportStatus, ShareScope
-from domain.errors import InvalidInput, PersonalDataDetected
+from domain.enums import AuditReportStatus, Classification, ShareScope
+from domain.errors import Conflict, InvalidInput, PersonalDataDetected
 from domain.personal_data import describe, find_personal_data
 from domain.text import optional_text
-from services import coordination
-from services.audit_reports import get_report, load_values
+from services import coordination, writes
+from services.audit_reports import columns, findings_of, get_report, load_values, report_values
 from services.content.files import UnsupportedDocument
 from services.content.worker import scan_file
 from services.documents import store_renditions
@@ -39,6 +44,38 @@ from services.report_authoring import party_row, require_network
 from services.scope import Scope
 from storage import audit_log, models
 from storage.objects import ObjectStore
+
+
+@dataclass(frozen=True)
+class ReportState:
+    """What a publish reads of a report: its values (findings, corrective actions and
+    their history nested) and every document row. Equal twice: nothing changed."""
+
+    values: dict[str, Any]
+    documents: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class SharedOriginal:
+    """An uploaded document a viewer outside the parties could fetch: the guard reads it."""
+
+    field: str  # `documents.N`, as the refusal names it
+    filename: str
+    object_key: str
+    content_type: str
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What the read before a publish decided, for the write after it to confirm."""
+
+    report_id: str
+    owner_id: str  # the commissioning body: its tenant holds the renditions
+    seen: ReportState
+    target: tuple[AuditReportStatus, str | None]  # the new status and network
+    published_at: dt.datetime
+    shared_originals: tuple[SharedOriginal, ...]
+    renditions: dict[Classification, dict[str, Any]]  # the structure rendered at each level
 
 
 async def publish_report(
@@ -49,8 +86,82 @@ async def publish_report(
     selected: frozenset[str],
 ) -> Disclosed:
     """SUBMITTED → PUBLISHED with a share scope (or re-scope a PUBLISHED report);
-    PERSONAL_DATA_DETECTED while text that leaves the parties holds personal data."""
+    PERSONAL_DATA_DETECTED while text that leaves the parties holds personal data.
+
+    The object store works while the request holds no database connection (nor
+    SQLite's write lock), in three steps: a read checks the lifecycle and the texts
+    and prepares the renditions; without a connection, the shared originals are
+    scanned and the renditions written; one write then checks that the report, its
+    findings and its documents are as read (CONFLICT otherwise), records the
+    renditions and publishes, with its audit entry. Renditions whose write does not
+    commit are orphans for `kjede objects sweep`. They are not deleted here: a key
+    names its content, so the same object may back a committed rendition."""
+    publication = await plan_publication(scope, report_id, share_scope, network_id)
+    async with scope.without_connection():
+        await scan_shared_originals(scope.objects, publication.shared_originals)
+        renditions = await store_renditions(
+            scope.objects, publication.report_id, publication.owner_id, publication.renditions
+        )
+    async with writes.mutation(scope):
+        row = await party_row(scope, report_id, Action.PUBLISH, commissioner_only=True)
+        if await report_state(scope, row) != publication.seen:
+            raise Conflict(
+                f"the report changed while it was being published (it is {row.status.value} "
+                "now); publish it again if it should still be shared"
+            )
+        if await share_target(scope, row, share_scope, network_id) != publication.target:
+            raise Conflict("the report's network changed while it was being published")
+        if not await scope.still_wanted():
+            raise Conflict("the client hung up before the report was published")
+        previous = (row.share_scope, row.network_id)
+        row.status, row.network_id = publication.target
+        row.share_scope = share_scope
+        row.published_at = publication.published_at
+        await scope.session.execute(
+            delete(models.Document).where(
+                models.Document.report_id == row.id, models.Document.is_rendition.is_(True)
+            )
+        )
+        scope.session.add_all(renditions)
+        await record_share_change(scope, row, previous)
+        await scope.commit()
+    return await get_report(scope, row.id, selected)
+
+
+async def plan_publication(
+    scope: Scope, report_id: str, share_scope: ShareScope, network_id: str | None
+) -> Publication:
+    """The read before a publish: every check that needs no object, and the
+    structures of the renditions, disclosed from the report's values at each level."""
     row = await party_row(scope, report_id, Action.PUBLISH, commissioner_only=True)
+    target = await share_target(scope, row, share_scope, network_id)
+    (values,) = await load_values(scope, [row])
+    seen = ReportState(values, await document_rows(scope, row.id))
+    guard_texts(values)
+    shared_originals = tuple(shared_originals_of(seen.documents))
+    status, network_id = target
+    published_at = row.published_at or models.utcnow()
+    shared = {
+        **values,
+        "status": status,
+        "share_scope": share_scope,
+        "network_id": network_id,
+        "published_at": published_at,
+    }
+    names = await rendition_names(scope, row)
+    renditions = {
+        level: {**to_plain(disclose(shared, AUDIT_REPORT, cleared)), **names}
+        for level, cleared in RENDITION_CLEARANCES.items()
+    }
+    return Publication(
+        row.id, row.commissioned_by_id, seen, target, published_at, shared_originals, renditions
+    )
+
+
+async def share_target(
+    scope: Scope, row: models.AuditReport, share_scope: ShareScope, network_id: str | None
+) -> tuple[AuditReportStatus, str | None]:
+    """The status and network a publish gives the report, or why it may not."""
     action = "reshare" if row.status is AuditReportStatus.PUBLISHED else "publish"
     new_status = rules.transition(row.status, action)
     if row.focus_area_id is not None:  # shared with the focus area's whole network
@@ -60,23 +171,28 @@ async def publish_report(
     rules.check_share(share_scope, network_id)
     if network_id is not None:
         await require_member(scope, network_id, row.commissioned_by_id)
-    (values,) = await load_values(scope, [row])
-    await guard_personal_data(scope, row, values)
-    previous = (row.share_scope, row.network_id)
-    row.status = new_status
-    row.share_scope = share_scope
-    row.network_id = network_id
-    row.published_at = row.published_at or models.utcnow()
-    values.update(
-        status=row.status,
-        share_scope=row.share_scope,
-        network_id=row.network_id,
-        published_at=row.published_at,
+    return new_status, network_id
+
+
+async def report_state(scope: Scope, row: models.AuditReport) -> ReportState:
+    """The report as a publish reads it (`ReportState`), read now."""
+    findings = await findings_of(scope, [row.id])
+    values = report_values(row, findings.get(row.id, []))
+    return ReportState(values, await document_rows(scope, row.id))
+
+
+DOCUMENT_SELECT = columns(models.Document, column_names(models.Document))
+
+
+async def document_rows(scope: Scope, report_id: str) -> list[dict[str, Any]]:
+    """Every document row of the report as plain values, in id order (read afresh,
+    never from the session's identity map)."""
+    rows = await scope.session.execute(
+        select(*DOCUMENT_SELECT)
+        .where(models.Document.report_id == report_id)
+        .order_by(models.Document.id)
     )
-    await replace_renditions(scope, row, values)
-    await record_share_change(scope, row, previous)
-    await scope.commit()
-    return await get_report(scope, row.id, selected)
+    return [dict(row) for row in rows.mappings()]
 
 
 async def supersede_report(
@@ -122,29 +238,30 @@ async def require_member(scope: Scope, network_id: str, organization_id: str) ->
         raise InvalidInput("networkId", "the commissioning body is not a member of that network")
 
 
-async def guard_personal_data(
-    scope: Scope, row: models.AuditReport, values: dict[str, Any]
-) -> None:
-    """Refuse while any text or document a viewer outside the parties could read
-    (the supplier, share-scope members, the public) holds personal data."""
-    readers = outside_parties(AUDIT_REPORT)
+def guard_texts(values: dict[str, Any]) -> None:
+    """Refuse while any text a viewer outside the parties could read (the supplier,
+    share-scope members, the public) holds personal data."""
     texts: dict[str, str] = {}
-    for cleared in readers:
+    for cleared in outside_parties(AUDIT_REPORT):
         for path, text in free_texts(disclose(values, AUDIT_REPORT, cleared)):
             texts.setdefault(path, text)
     for path, text in texts.items():
         hits = find_personal_data(text)
         if hits:
             raise PersonalDataDetected(f"{path} {describe(hits)}", field=path)
-    documents = await scope.loaders.reports.documents.load(row.id)
+
+
+def shared_originals_of(documents: list[dict[str, Any]]) -> Iterator[SharedOriginal]:
+    """The uploaded documents a viewer outside the parties could fetch, to be
+    scanned; refused at once when a file name holds personal data."""
+    readers = outside_parties(AUDIT_REPORT)
     for index, document in enumerate(documents):
-        document_values = row_values(document)
-        if document.is_rendition or not any(
-            document_visible(document_values, cleared) for cleared in readers
+        if document["is_rendition"] or not any(
+            document_visible(document, cleared) for cleared in readers
         ):
             continue
         field = f"documents.{index}"
-        name_hits = find_personal_data(document.filename)
+        name_hits = find_personal_data(document["filename"])
         if name_hits:
             # The name itself is withheld from the message: it is the personal data.
             raise PersonalDataDetected(
@@ -152,12 +269,23 @@ async def guard_personal_data(
                 "again under another name or reclassify it as RESTRICTED",
                 field=field,
             )
-        problem = await anyio.to_thread.run_sync(scan_document, scope.objects, document)
+        yield SharedOriginal(
+            field, document["filename"], document["object_key"], document["content_type"]
+        )
+
+
+async def scan_shared_originals(objects: ObjectStore, originals: Sequence[SharedOriginal]) -> None:
+    """Refuse while a shared original holds personal data (`scan_document`); the
+    store is read, so call it without a database connection."""
+    for original in originals:
+        problem = await anyio.to_thread.run_sync(scan_document, objects, original)
         if problem:
-            raise PersonalDataDetected(f"document {document.filename}: {problem}", field=field)
+            raise PersonalDataDetected(
+                f"document {original.filename}: {problem}", field=original.field
+            )
 
 
-def scan_document(objects: ObjectStore, document: models.Document) -> str | None:
+def scan_document(objects: ObjectStore, document: SharedOriginal) -> str | None:
     """Why a shared document may not be shared, or None: personal data anywhere a
     program would show it (`services.content.files.extract_places`), a document
     that cannot be checked (an image, a scan, past a worker limit), or content a
@@ -185,22 +313,6 @@ def scan_document(objects: ObjectStore, document: models.Document) -> str | None
             "it to a new PDF) and upload it again, or classify it RESTRICTED"
         )
     return None
-
-
-async def replace_renditions(scope: Scope, row: models.AuditReport, values: dict[str, Any]) -> None:
-    """Regenerate the shared renditions, each disclosed from the report's values at
-    its level, with the names of the organisations and facilities it prints."""
-    names = await rendition_names(scope, row)
-    structures = {
-        level: {**to_plain(disclose(values, AUDIT_REPORT, cleared)), **names}
-        for level, cleared in RENDITION_CLEARANCES.items()
-    }
-    await scope.session.execute(
-        delete(models.Document).where(
-            models.Document.report_id == row.id, models.Document.is_rendition.is_(True)
-        )
-    )
-    scope.session.add_all(await store_renditions(scope.objects, row, structures))
 
 
 async def rendition_names(scope: Scope, row: models.AuditReport) -> dict[str, Any]:

@@ -106,10 +106,12 @@ class AuditReportMutations:
         )
         return AuditReport.from_disclosed(report)
 
+    # Staged: shared originals are read and renditions written before the write opens.
     @mutation(
         description="SUBMITTED → PUBLISHED with a share scope (or re-scope a PUBLISHED "
         "report); PERSONAL_DATA_DETECTED while text or a document that any viewer "
-        "outside the parties (the audited supplier included) reads holds personal data."
+        "outside the parties (the audited supplier included) reads holds personal data.",
+        staged=True,
     )
     async def publish_audit_report(
         self,
