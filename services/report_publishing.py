@@ -72,7 +72,6 @@ class Publication:
     report_id: str
     owner_id: str  # the commissioning body: its tenant holds the renditions
     seen: ReportState
-    target: tuple[AuditReportStatus, str | None]  # the new status and network
     published_at: dt.datetime
     shared_originals: tuple[SharedOriginal, ...]
     renditions: dict[Classification, dict[str, Any]]  # the structure rendered at each level
@@ -103,28 +102,7 @@ async def publish_report(
             scope.objects, publication.report_id, publication.owner_id, publication.renditions
         )
     async with writes.mutation(scope):
-        row = await party_row(scope, report_id, Action.PUBLISH, commissioner_only=True)
-        if await report_state(scope, row) != publication.seen:
-            raise Conflict(
-                f"the report changed while it was being published (it is {row.status.value} "
-                "now); publish it again if it should still be shared"
-            )
-        if await share_target(scope, row, share_scope, network_id) != publication.target:
-            raise Conflict("the report's network changed while it was being published")
-        if not await scope.still_wanted():
-            raise Conflict("the client hung up before the report was published")
-        previous = (row.share_scope, row.network_id)
-        row.status, row.network_id = publication.target
-        row.share_scope = share_scope
-        row.published_at = publication.published_at
-        await scope.session.execute(
-            delete(models.Document).where(
-                models.Document.report_id == row.id, models.Document.is_rendition.is_(True)
-            )
-        )
-        scope.session.add_all(renditions)
-        await record_share_change(scope, row, previous)
-        await scope.commit()
+        row = await record_publication(scope, publication, share_scope, network_id, renditions)
     return await get_report(scope, row.id, selected)
 
 
@@ -134,12 +112,11 @@ async def plan_publication(
     """The read before a publish: every check that needs no object, and the
     structures of the renditions, disclosed from the report's values at each level."""
     row = await party_row(scope, report_id, Action.PUBLISH, commissioner_only=True)
-    target = await share_target(scope, row, share_scope, network_id)
+    status, network_id = await share_target(scope, row, share_scope, network_id)
     (values,) = await load_values(scope, [row])
     seen = ReportState(values, await document_rows(scope, row.id))
     guard_texts(values)
     shared_originals = tuple(shared_originals_of(seen.documents))
-    status, network_id = target
     published_at = row.published_at or models.utcnow()
     shared = {
         **values,
@@ -154,8 +131,43 @@ async def plan_publication(
         for level, cleared in RENDITION_CLEARANCES.items()
     }
     return Publication(
-        row.id, row.commissioned_by_id, seen, target, published_at, shared_originals, renditions
+        row.id, row.commissioned_by_id, seen, published_at, shared_originals, renditions
     )
+
+
+async def record_publication(
+    scope: Scope,
+    publication: Publication,
+    share_scope: ShareScope,
+    network_id: str | None,
+    renditions: list[models.Document],
+) -> models.AuditReport:
+    """The write of a publish: the report must be as `plan_publication` read it;
+    then its status, scope, renditions and audit entry are committed together."""
+    row = await party_row(scope, publication.report_id, Action.PUBLISH, commissioner_only=True)
+    if await report_state(scope, row) != publication.seen:
+        raise Conflict(
+            "the report, its findings or its documents changed while it was being "
+            "published; read it again and publish it if it should still be shared"
+        )
+    # Checked again (a membership may have ended); the report being unchanged, it
+    # answers as before: the status and network the renditions were rendered with.
+    status, network_id = await share_target(scope, row, share_scope, network_id)
+    if not await scope.still_wanted():
+        raise Conflict("the client hung up before the report was published")
+    previous = (row.share_scope, row.network_id)
+    row.status, row.network_id = status, network_id
+    row.share_scope = share_scope
+    row.published_at = publication.published_at
+    await scope.session.execute(
+        delete(models.Document).where(
+            models.Document.report_id == row.id, models.Document.is_rendition.is_(True)
+        )
+    )
+    scope.session.add_all(renditions)
+    await record_share_change(scope, row, previous)
+    await scope.commit()
+    return row
 
 
 async def share_target(

@@ -5,7 +5,8 @@ renditions; none of it happens while the request holds a pooled connection (or
 SQLite's write lock), so a frozen store cannot hold either. What was read before
 is checked again in the write that publishes: a report withdrawn or given a new
 document meanwhile is not published (CONFLICT), the concurrent change stands,
-and the renditions already written are orphans that the sweep removes.
+and the renditions already written are orphans that the sweep removes. Nor is a
+report published once its client has hung up.
 
 The app is driven over ASGI without its lifespan, so no background task takes a
 connection: the request is alone with the pool. The store wrapper runs the
@@ -28,6 +29,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.pool import Pool
 from starlette.testclient import TestClient
+from starlette.types import ASGIApp
 
 from api.app import Services, create_app
 from settings import Settings
@@ -35,6 +37,7 @@ from storage import db
 from storage.models import AuditLogEntry, AuditReport, Document
 from storage.objects import ObjectStore, StoredObject, object_store_from_settings
 from storage.sweep import sweep
+from tests.api.test_concurrency_uploads import Exchange
 from tests.api.test_documents_api import UPLOAD, upload
 from tests.conftest import World, gql
 from tests.reports_world import ReportsWorld, build_reports_world, create_inspection
@@ -130,15 +133,21 @@ async def add_document(http: httpx.AsyncClient, w: ReportsWorld, report_id: str)
     return await post_upload(http, w.tokens["auditor"], report_id, "late.txt", text)
 
 
-def publish_with(
-    settings: Settings, w: ReportsWorld, report_id: str, change: Change | None = None
-) -> tuple[WatchedStore, dict[str, Any], dict[str, Any] | None]:
-    """Publish through a fresh app whose store is watched; `change` runs during the
-    first rendition write. The publish's answer and the change's."""
+def watched_app(settings: Settings) -> tuple[Services, WatchedStore, ASGIApp]:
+    """A fresh app (no lifespan: no background task takes a connection) whose store
+    is watched."""
     services = Services.from_settings(settings)
     store = WatchedStore(services.objects, services.async_engine.sync_engine.pool)
     services.objects = store
-    app = create_app(settings, services)
+    return services, store, create_app(settings, services)
+
+
+def publish_with(
+    settings: Settings, w: ReportsWorld, report_id: str, change: Change | None = None
+) -> tuple[WatchedStore, dict[str, Any], dict[str, Any] | None]:
+    """Publish through a watched app; `change` runs during the first rendition
+    write. The publish's answer and the change's."""
+    services, store, app = watched_app(settings)
     changed: list[dict[str, Any]] = []
 
     async def scenario() -> dict[str, Any]:
@@ -220,11 +229,49 @@ def test_a_report_changed_while_its_renditions_are_written_is_not_published(
     assert final == status  # the change stands, and nothing was published
     assert renditions == []
     assert "share_changed" not in history
-    assert len(store.written) == RENDITIONS
 
-    # The renditions written for the refused publish are orphans, and only they.
+    assert_only_orphans(engine, objects, set(store.written) - before)
+
+
+def test_a_publish_whose_client_hung_up_meanwhile_commits_nothing(
+    client: TestClient, world: World, settings: Settings, engine: Engine, objects: ObjectStore
+) -> None:
+    w, report_id = submitted_with_shared_notes(client, world)
+    before = {info.key for info in objects.scan()}
+    services, store, app = watched_app(settings)
+    variables = {"id": report_id, "n": w.network}
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"authorization", f"Bearer {w.tokens['oslo']}".encode()),
+    ]
+    exchange = Exchange(json.dumps({"query": PUBLISH, "variables": variables}).encode(), headers)
+
+    async def hang_up() -> None:
+        exchange.hung_up.set()
+
+    store.during_first_put = hang_up
+
+    async def scenario() -> None:
+        try:
+            await exchange.run(app)
+        finally:
+            await services.close()
+
+    asyncio.run(scenario())
+    codes = [error["extensions"]["code"] for error in exchange.json()["errors"]]
+    assert codes == ["CONFLICT"], exchange.answer
+    assert "hung up" in exchange.json()["errors"][0]["message"]
+    status, renditions, history = report_row(engine, report_id)
+    assert (status, renditions) == ("SUBMITTED", [])
+    assert "share_changed" not in history
+    assert_only_orphans(engine, objects, set(store.written) - before)
+
+
+def assert_only_orphans(engine: Engine, objects: ObjectStore, orphans: set[str]) -> None:
+    """A sweep removes exactly these objects, and every row keeps its object."""
+    assert len(orphans) == RENDITIONS
     result = sweep(engine, objects, grace=dt.timedelta(0), apply=True)
-    assert {orphan.key for orphan in result.orphans} == set(store.written) - before
+    assert {orphan.key for orphan in result.orphans} == orphans
     with db.make_session_factory(engine)() as session:
         referenced = set(session.scalars(select(Document.object_key)))
     assert referenced == {info.key for info in objects.scan()}

@@ -13,6 +13,7 @@ import pytest
 from settings import Settings
 from tests.api.test_concurrency_publishing import (  # the same tests, collected here
     objects,
+    test_a_publish_whose_client_hung_up_meanwhile_commits_nothing,
     test_a_report_changed_while_its_renditions_are_written_is_not_published,
     test_publishing_reads_and_writes_the_store_without_a_connection,
 )
@@ -24,6 +25,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.s3]
 __all__ = [
     "objects",
     "s3_server",
+    "test_a_publish_whose_client_hung_up_meanwhile_commits_nothing",
     "test_a_report_changed_while_its_renditions_are_written_is_not_published",
     "test_publishing_reads_and_writes_the_store_without_a_connection",
 ]
