@@ -40,6 +40,22 @@ NODE_PACKAGES = (
 )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Which tests share a worker under pytest-xdist (`--dist loadgroup`): every
+    browser test (one demo server, one browser), the fault suite (its own cluster,
+    run alone), and each integration module (its module's servers); tests/unit and
+    tests/api spread one by one."""
+    for item in items:
+        folder = item.path.parent.name
+        if folder in ("web", "faults"):
+            group = folder
+        elif folder == "integration":
+            group = item.path.stem
+        else:
+            continue
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data")

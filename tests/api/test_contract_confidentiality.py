@@ -390,7 +390,7 @@ RICH_WORLD = WorldSpec(
 
 
 @settings(
-    max_examples=25,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
