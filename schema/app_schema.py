@@ -25,7 +25,7 @@ from schema.coordination import CoordinationMutations, CoordinationQueries
 from schema.corrective_actions.mutations import CorrectiveActionMutations
 from schema.cost import Limits, QueryLimits, alias_rule, describe_list_sizes
 from schema.engagements import EngagementMutations, EngagementQueries
-from schema.errors import ErrorCodes
+from schema.errors import ErrorCodes, log_encodably
 from schema.facilities import FacilityQueries
 from schema.frameworks import FrameworkMutations, FrameworkQueries
 from schema.input_guard import RejectUnstorableText, describe_list_arguments
@@ -91,6 +91,7 @@ def build_schema(settings: Settings) -> strawberry.federation.Schema:
 
     Validation rules are built here, once per schema: a rule class built per
     request would make every request miss the validation cache."""
+    log_encodably()
     rules: tuple[type[ASTValidationRule], ...] = (alias_rule(settings.max_aliases),)
     if not settings.is_dev:
         rules += (NoSchemaIntrospectionCustomRule,)

@@ -21,6 +21,28 @@ from domain.errors import DomainError
 
 logger = logging.getLogger("kjede.graphql")
 
+
+class EncodableLogLines(logging.Filter):
+    """A log line may quote what a caller sent (strawberry logs a syntax error with
+    the document's text), and a lone surrogate in it cannot be written as UTF-8:
+    the handler would fail on it. Such characters are written as escapes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        encodable = message.encode("utf-8", "backslashreplace").decode("utf-8")
+        if encodable != message:
+            record.msg, record.args = encodable, None
+        return True
+
+
+def log_encodably() -> None:
+    """Install EncodableLogLines on the loggers that quote GraphQL documents (once)."""
+    for name in ("strawberry.execution", logger.name):
+        quoting = logging.getLogger(name)
+        if not any(isinstance(f, EncodableLogLines) for f in quoting.filters):
+            quoting.addFilter(EncodableLogLines())
+
+
 INTERNAL_MESSAGE = "Internal server error; it has been logged."
 
 BAD_VALUE = re.compile(
