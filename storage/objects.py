@@ -506,14 +506,11 @@ class S3ObjectStore:
 
     def list(self, tenant_id: str) -> Iterator[StoredObject]:
         """One HEAD per object: plain S3 listings carry no content type."""
-        prefix = f"{validate_tenant_id(tenant_id)}/"
-        for item in self._client.list_objects(self.bucket, prefix=prefix, recursive=True):
-            name = item.object_name or ""
-            if _SHA256_RE.fullmatch(name.removeprefix(prefix)):
-                try:
-                    yield self.stat(name)
-                except ObjectNotFound:
-                    continue  # deleted while listing
+        for item in self.scan(tenant_id):  # well-formed keys; no bucket holds nothing
+            try:
+                yield self.stat(item.key)
+            except ObjectNotFound:
+                continue  # deleted while listing
 
     def delete(self, key: str) -> None:
         parse_object_key(key)

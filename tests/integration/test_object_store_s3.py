@@ -108,7 +108,9 @@ def s3_backend(server: S3Server) -> Backend:
         objects = client.list_objects(BUCKET, prefix=f"{tenant_id}/", recursive=True)
         return sorted(o.object_name or "" for o in objects)
 
-    return Backend(s3_store(server), corrupt, raw_names)
+    store = s3_store(server)
+    store.ensure_bucket()  # whichever test comes first, the raw listing finds the bucket
+    return Backend(store, corrupt, raw_names)
 
 
 @pytest.fixture
