@@ -527,6 +527,18 @@ class PolicyVersion(Base):
     version: Mapped[int] = mapped_column(BigInteger)
 
 
+class DataVersion(Base):
+    """One row (id 1) whose version every committed change to the data advances:
+    triggers on every table but `audit_log` (migration 0010). A response is
+    reused only while this version, read at the start of each request, is the
+    one it was computed at (api/response_cache.py)."""
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
 Index("ix_audit_reports_scope", AuditReport.status, AuditReport.share_scope)
 Index("ix_memberships_user_org", Membership.user_id, Membership.organization_id)
 
