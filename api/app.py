@@ -37,6 +37,7 @@ from api.downloads import download
 from api.errors import graphql_error, status_error
 from api.gc_tuning import tune_gc
 from api.metrics import Metrics, MetricsMiddleware
+from api.response_cache import Key, RequestFacts, ResponseCache, request_key
 from api.scopes import caller_scope, log_reads
 from api.streams import MAX_SUBSCRIPTIONS_PER_CONNECTION, SignsInSubscribers, subscriptions_route
 from api.tokens import AuthenticationError, TokenVerifier
@@ -49,7 +50,7 @@ from schema.app_schema import build_schema
 from schema.context import Context
 from services import idempotency, supply_graph
 from settings import Settings
-from storage import audit_keys, signed_urls
+from storage import audit_keys, data_version, signed_urls
 from storage.db import (
     RequestConnection,
     Timeouts,
@@ -73,6 +74,8 @@ class Services:
     objects: ObjectStore
     verifier: TokenVerifier
     url_secret: bytes
+    # Answers to queries, served again at the same data version (api/response_cache.py).
+    response_cache: ResponseCache
     # What requests take as the time (deadlines); tests may set their own.
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
 
@@ -93,6 +96,7 @@ class Services:
             url_secret=signed_urls.load_or_create_secret(
                 settings.url_signing_secret, settings.url_signing_secret_path
             ),
+            response_cache=ResponseCache.from_settings(settings),
         )
 
     async def close(self) -> None:
@@ -190,6 +194,15 @@ class GraphQLEndpoint:
                 except AuthenticationError as exc:
                     return graphql_error(401, "UNAUTHENTICATED", str(exc))
                 principal = signed_in.principal if signed_in is not None else None
+            reuse = await self.reuse_key(request, principal, multipart)
+            version: int | None = None
+            if reuse is not None:
+                # First: the answer may rest only on data committed at this version.
+                version = await data_version.read(session)
+                cached = services.response_cache.get(version, reuse)
+                if cached is not None:
+                    await log_reads(session, cached.reads)
+                    return Response(cached.body, media_type="application/json")
 
             async def still_wanted() -> bool:
                 return not await request.is_disconnected()
@@ -216,11 +229,46 @@ class GraphQLEndpoint:
                 UnicodeDecodeError,
             ) as exc:
                 return refusal(exc)
-            await log_reads(session, scope)
+            await log_reads(session, scope.reads.events)
             claim = getattr(request.state, "idempotency", None)
             if isinstance(claim, idempotency.Claim) and isinstance(response.body, bytes):
                 await idempotency.record(session, claim, response.status_code, response.body)
+            if (
+                reuse is not None
+                and version is not None
+                and context.clean_query
+                and not scope.not_reusable_because
+                and response.status_code == 200
+                and isinstance(response.body, bytes)
+            ):
+                services.response_cache.put(version, reuse, response.body, scope.reads.events)
             return response
+
+    async def reuse_key(
+        self, request: Request, principal: Principal | None, multipart: bool
+    ) -> Key | None:
+        """The response-cache key of a JSON query request (api/response_cache.py),
+        or None when the cache is off or the request is not one it serves."""
+        services = self.services
+        if (
+            not services.response_cache.enabled
+            or multipart
+            or request.method != "POST"
+            or idempotency.HEADER in request.headers
+        ):
+            return None
+        now = services.clock()
+        return request_key(
+            RequestFacts(
+                body=await request.body(),
+                principal=principal,
+                policy_version=services.authorizer.version,
+                utc_day=now.astimezone(dt.UTC).date(),
+                local_day=dt.date.today(),
+                gateway=bool(request.state.federation_gateway),
+                base_url=str(request.base_url),
+            )
+        )
 
 
 async def read_body(request: Request, multipart: bool) -> Response | None:

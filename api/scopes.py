@@ -3,7 +3,7 @@ request (api/app.py), once per poll or event of a subscription (api/streams.py).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +12,7 @@ from api.auth import Authenticated
 from authz.principal import Principal
 from services.scope import Scope
 from storage import audit_log, signed_urls
+from storage.audit_log import AuditEvent
 from storage.db import RequestConnection, write_transaction
 
 if TYPE_CHECKING:
@@ -50,12 +51,13 @@ def caller_scope(
     return scope
 
 
-async def log_reads(session: AsyncSession, scope: Scope) -> None:
-    """Append the unit's reads of RESTRICTED or PERSONAL fields to the audit log:
-    sensitive data leaves only once they are there."""
-    if scope.reads.events:
+async def log_reads(session: AsyncSession, events: Sequence[AuditEvent]) -> None:
+    """Append a unit's reads of RESTRICTED or PERSONAL fields (`scope.reads.events`,
+    or those a cached answer carries) to the audit log: sensitive data leaves
+    only once they are there."""
+    if events:
         async with write_transaction(session):
-            await audit_log.append(session, scope.reads.events)
+            await audit_log.append(session, events)
             await session.commit()
 
 

@@ -77,7 +77,7 @@ class ScopeUnits:
                 connection=lease,
             )
             yield scope
-            await log_reads(session, scope)
+            await log_reads(session, scope.reads.events)
 
 
 def authorization_of(payload: Mapping[str, object]) -> str | None:

@@ -31,6 +31,7 @@ from schema.frameworks import FrameworkMutations, FrameworkQueries
 from schema.input_guard import RejectUnstorableText, describe_list_arguments
 from schema.networks import NetworkMutations, NetworkQueries
 from schema.organizations import OrganizationQueries
+from schema.reuse import NoteCleanQuery
 from schema.self_reports import SelfReportMutations, SelfReportQueries, SelfReportSubscriptions
 from schema.streams import StreamingSchema
 from schema.supply_chain import SupplyChainQueries
@@ -104,6 +105,7 @@ def build_schema(settings: Settings) -> strawberry.federation.Schema:
         lambda: AddValidationRules(list(rules)),
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: QueryLimits(limits),
+        NoteCleanQuery,
     ]
     schema = StreamingSchema(
         query=Query,

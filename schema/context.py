@@ -19,6 +19,9 @@ class Context:
     def __init__(self, request: Request | None, scope: Scope | None = None) -> None:
         self.request = request
         self._scope = scope
+        # Set once a query has executed without errors (schema/reuse.py): only
+        # such an answer may be served again from the API's response cache.
+        self.clean_query = False
 
     @property
     def scope(self) -> Scope:

@@ -40,6 +40,7 @@ async def list_entries(
 ) -> Page[AuditEntryView]:
     """The caller's organisation's entries, newest first."""
     principal = scope.require(Action.READ, Resource.AUDIT_LOG)
+    scope.not_reusable("the audit log grows with reads, which leave the data version alone")
     first = DEFAULT_PAGE_SIZE if first is None else first
     check_page_size(first, scope.settings.max_page_size)
     entry = models.AuditLogEntry

@@ -62,6 +62,8 @@ def present_documents(
     own_upload: bool = False,
 ) -> list[DocumentView]:
     """`own_upload`: the link goes back to who just sent the bytes, which discloses nothing."""
+    if rows and "downloadUrl" in selected:
+        scope.not_reusable("download links expire")
     views = []
     for row in rows:
         values = row_values(row)

@@ -97,6 +97,7 @@ def disclose_competitions(
     rows: Sequence[models.MiniCompetition],
     selected: frozenset[str],
 ) -> list[Disclosed]:
+    scope.not_reusable("a competition closes at its deadline, to the second")
     disclosed: list[Disclosed] = []
     for row in rows:
         cleared = MINI_COMPETITION.clearance(row, facts)
@@ -113,6 +114,7 @@ def disclose_competitions(
 def disclose_bids(
     scope: Scope, facts: ViewerFacts, rows: Sequence[Mapping[str, Any]], selected: frozenset[str]
 ) -> list[Disclosed]:
+    scope.not_reusable("bids open to the buyer at the deadline, to the second")
     disclosed: list[Disclosed] = []
     for values in rows:
         cleared = BID.clearance(values, facts)

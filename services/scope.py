@@ -48,6 +48,8 @@ class Scope:
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
     reads: ReadLog = field(init=False)
     loaders: Loaders = field(init=False)
+    # Why this answer may not be served again (`not_reusable`); empty: it may.
+    not_reusable_because: set[str] = field(default_factory=set, init=False)
     _facts: ViewerFacts | None = field(default=None, init=False, repr=False)
     _facts_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
@@ -90,8 +92,17 @@ class Scope:
             yield
         self.loaders.forget()
 
+    def not_reusable(self, reason: str) -> None:
+        """The answer depends on more than the committed data (the data version),
+        the viewer, the policy and the day: the time to the second (a deadline), a
+        link that expires, the in-memory supply graph, the audit log. The API then
+        never serves it again from its response cache (api/response_cache.py)."""
+        self.not_reusable_because.add(reason)
+
     async def now(self) -> dt.datetime:
-        """The request's time: the same instant the row rules compare deadlines with."""
+        """The request's time: the same instant the row rules compare deadlines with.
+        An answer that asks for it is not reused."""
+        self.not_reusable("the time of the request")
         return (await self.facts()).now
 
     async def commit(self) -> None:

@@ -58,6 +58,7 @@ async def load_facility(scope: Scope, facility_id: str) -> FacilityView:
 
 
 def store(scope: Scope) -> GraphStore:
+    scope.not_reusable("the supply graph is refreshed apart from the data version")
     return store_for(scope.settings.resolved_database_url)
 
 

@@ -87,6 +87,13 @@ class Settings(BaseSettings):
     # Run the report list and report-by-id queries through compiled plans
     # (schema/compiled.py); off: graphql-core's generic executor for everything.
     compiled_queries: bool = True
+    # Answers to queries kept per process and served again while the data version
+    # (migration 0010), the viewer, its policy and the day are the same
+    # (api/response_cache.py); 0 entries turns the cache off. The age limit is a
+    # backstop, not what keeps answers current.
+    response_cache_entries: int = Field(default=2048, ge=0)
+    response_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+    response_cache_max_age_seconds: float = Field(default=300.0, ge=0.0)
 
     # Documents.
     max_upload_bytes: int = 50 * 1024 * 1024

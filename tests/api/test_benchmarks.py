@@ -31,6 +31,7 @@ def test_report_listing_benchmark_runs_and_agrees(
     assert code == 0, output
     assert "answers agree: yes" in output
     assert "RATIO SQLite: compiled/baseline" in output
+    assert "warm/baseline" in output
     (run,) = json.loads((tmp_path / "listing.json").read_text())
     assert run["agree"] and set(run["paths"]) == set(report_listing.PATHS)
     assert run["paths"]["baseline"]["ratio"] == 1.0

@@ -1,21 +1,33 @@
 """Parsing and validation are cached across requests: a repeated document misses
-once, then hits (validation rules are built once per schema, schema/app_schema.py)."""
+once, then hits (validation rules are built once per schema, schema/app_schema.py).
+The response cache is off here, or a repeat would not be parsed at all."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from graphql import DocumentNode, GraphQLSchema
+from sqlalchemy import Engine
 from starlette.testclient import TestClient
 from strawberry.extensions.parser_cache import _get_parse_cache
 from strawberry.extensions.validation_cache import _get_validate_cache
 
+from api.app import Services, create_app
 from domain.enums import Role
 from schema import input_guard
 from schema.app_schema import DOCUMENT_CACHE_SIZE
+from settings import Settings
 from tests.conftest import World, error_codes, gql
+
+
+@pytest.fixture
+def client(engine: Engine, settings: Settings) -> Iterator[TestClient]:
+    uncached = settings.model_copy(update={"response_cache_entries": 0})
+    with TestClient(create_app(uncached, Services.from_settings(uncached))) as test_client:
+        yield test_client
 
 
 def counts() -> tuple[int, int, int, int]:
