@@ -13,6 +13,9 @@ sees at least `--page` reports, and times in this process, interleaved:
             ASGITransport), served by the compiled plans (schema/compiled.py);
   generic   the same request to a second app on the same database with
             `compiled_queries` off: graphql-core's per-field execution;
+  warm      the same request to a third app with the response cache on
+            (api/response_cache.py), after the warm-up filled it: token, data
+            version, the stored answer (the first two paths run with it off);
   baseline  the same N reports and relations fetched with ONE hand-written SQL
             statement on the same async engine (same driver), assembled into dicts
             (and once more on the sync engine).
@@ -391,6 +394,7 @@ def differences(graphql: list[dict[str, Any]], baseline: list[dict[str, Any]]) -
 PATHS = {
     "compiled": "graphql, compiled plans",
     "generic": "graphql, generic executor",
+    "warm": "graphql, response cache (warm)",
     "baseline": "baseline: 1 SQL, async engine",
     "baseline_sync": "baseline: 1 SQL, sync engine",
 }
@@ -439,23 +443,32 @@ class DatabaseRun:
         }
 
 
-def app_settings(directory: Path, database_url: str, *, compiled: bool) -> Settings:
+def app_settings(
+    directory: Path, database_url: str, *, compiled: bool, cached: bool = False
+) -> Settings:
     return Settings(
         environment=Environment.DEV,
         data_dir=directory / "data",
         database_url=database_url,
         object_store_url="",
         compiled_queries=compiled,
+        response_cache_entries=Settings().response_cache_entries if cached else 0,
     )
 
 
 async def run_paths(
-    args: argparse.Namespace, settings: Settings, generic_settings: Settings, viewer: Viewer
+    args: argparse.Namespace,
+    settings: Settings,
+    generic_settings: Settings,
+    warm_settings: Settings,
+    viewer: Viewer,
 ) -> DatabaseRun:
     compiled_services = Services.from_settings(settings)
     generic_services = Services.from_settings(generic_settings)
+    warm_services = Services.from_settings(warm_settings)
     compiled_app = create_app(settings, compiled_services)
     generic_app = create_app(generic_settings, generic_services)
+    warm_app = create_app(warm_settings, warm_services)
     token = mint_dev_token(settings, email=viewer.email, organization_id=viewer.organization_id)
     payload = {"query": QUERY, "variables": {"first": args.page}}
     headers = {"Authorization": f"Bearer {token}"}
@@ -469,12 +482,16 @@ async def run_paths(
         async with (
             compiled_app.router.lifespan_context(compiled_app),
             generic_app.router.lifespan_context(generic_app),
+            warm_app.router.lifespan_context(warm_app),
             httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=compiled_app), base_url="http://bench"
             ) as compiled_client,
             httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=generic_app), base_url="http://bench"
             ) as generic_client,
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=warm_app), base_url="http://bench"
+            ) as warm_client,
         ):
 
             async def compiled() -> httpx.Response:
@@ -482,6 +499,9 @@ async def run_paths(
 
             async def generic() -> httpx.Response:
                 return await generic_client.post("/graphql", json=payload, headers=headers)
+
+            async def warm() -> httpx.Response:
+                return await warm_client.post("/graphql", json=payload, headers=headers)
 
             async def baseline_async() -> list[dict[str, Any]]:
                 async with compiled_services.async_engine.connect() as connection:
@@ -496,9 +516,11 @@ async def run_paths(
             paths: dict[str, tuple[Callable[[], Awaitable[Any]], Engine]] = {
                 "compiled": (compiled, engine),
                 "generic": (generic, generic_services.async_engine.sync_engine),
+                "warm": (warm, warm_services.async_engine.sync_engine),
                 "baseline": (baseline_async, engine),
                 "baseline_sync": (baseline_sync, compiled_services.engine),
             }
+            await warm()  # fills the cache, whatever --warmup says
             timings, results = await measure(paths, args.warmup, args.repeat)
             if args.gc_sweep:
                 sweep = await gc_sweep(paths, args)
@@ -506,6 +528,10 @@ async def run_paths(
             problems = differences(graphql_reports(fast), results["baseline"])
             if fast != slow:
                 problems.append("the compiled and generic answers differ")
+            if results["warm"].json() != fast:
+                problems.append("the cached answer differs from the compiled one")
+            if warm_services.response_cache.hits < args.repeat:
+                problems.append("the warm path was not answered from the response cache")
 
             if args.show_sql:
                 with counting(engine) as statements:
@@ -518,6 +544,7 @@ async def run_paths(
     finally:
         await compiled_services.close()
         await generic_services.close()
+        await warm_services.close()
     reports = graphql_reports(fast)
     page = (
         f"{len(reports)} reports, {sum(len(r['findings']) for r in reports)} findings, "
@@ -587,6 +614,7 @@ def run_database(args: argparse.Namespace, database: str) -> DatabaseRun | None:
         with tempfile.TemporaryDirectory(prefix="kjede-bench-") as directory:
             settings = app_settings(Path(directory), url, compiled=True)
             generic = app_settings(Path(directory), url, compiled=False)
+            warm = app_settings(Path(directory), url, compiled=True, cached=True)
             resolved = settings.resolved_database_url
             label = database_label(resolved)
             console.rule(f"[bold]{label}[/bold]")
@@ -610,7 +638,7 @@ def run_database(args: argparse.Namespace, database: str) -> DatabaseRun | None:
                 f"viewer: {viewer.email} for {viewer.organization_name} "
                 f"({len(viewer.facts.network_ids)} network(s)), sees {viewer.visible} reports"
             )
-            run = asyncio.run(run_paths(args, settings, generic, viewer))
+            run = asyncio.run(run_paths(args, settings, generic, warm, viewer))
             run.database = label
     finally:
         if drop is not None:
@@ -682,9 +710,12 @@ def print_summary(runs: list[DatabaseRun]) -> None:
         "baseline ms",
         "compiled ms",
         "generic ms",
+        "warm ms",
         "compiled / baseline",
         "generic / baseline",
+        "warm / baseline",
         "CPU: compiled / baseline",
+        "CPU: warm / baseline",
         title="Side by side (medians; ratios to the same database's one-statement baseline)",
     )
     for run in runs:
@@ -693,15 +724,19 @@ def print_summary(runs: list[DatabaseRun]) -> None:
             f"{run.timings['baseline'].median_ms:.2f}",
             f"{run.timings['compiled'].median_ms:.2f}",
             f"{run.timings['generic'].median_ms:.2f}",
+            f"{run.timings['warm'].median_ms:.2f}",
             f"{run.ratio('compiled'):.1f}x",
             f"{run.ratio('generic'):.1f}x",
+            f"{run.ratio('warm'):.2f}x",
             f"{run.ratio('compiled', cpu=True):.1f}x",
+            f"{run.ratio('warm', cpu=True):.2f}x",
         )
     console.print(table)
     for run in runs:
         console.print(
             f"RATIO {run.database}: compiled/baseline {run.ratio('compiled'):.1f}x, "
-            f"generic/baseline {run.ratio('generic'):.1f}x"
+            f"generic/baseline {run.ratio('generic'):.1f}x, "
+            f"warm/baseline {run.ratio('warm'):.2f}x"
         )
     console.print(
         f"GC: thresholds {gc.get_threshold()} (api/gc_tuning.py, set at start-up), "
@@ -717,7 +752,7 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = ["compiled", "generic", "baseline_sync"]
+    names = ["compiled", "generic", "warm", "baseline_sync"]
     figure, panels = plt.subplots(1, 2, figsize=(10, 3.8), dpi=110, sharey=True)
     width = 0.8 / max(len(results), 1)
     for axes, key, title in (
@@ -730,13 +765,17 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
             bars = axes.bar(positions, values, width, label=result["database"])
             axes.bar_label(bars, labels=[f"{v:.1f}x" for v in values], fontsize=7)
         axes.axhline(1.0, color="black", linewidth=0.8)
-        axes.axhline(3.0, color="grey", linewidth=0.8, linestyle="--", label="goal: 3x")
+        axes.axhline(3.0, color="grey", linewidth=0.8, linestyle="--", label="goal, cold: 3x")
         axes.set_xticks([n + width * (len(results) - 1) / 2 for n in range(len(names))])
-        axes.set_xticklabels(["compiled", "generic", "SQL, sync engine"], fontsize=8)
+        axes.set_xticklabels(
+            ["compiled", "generic", "warm (cached)", "SQL, sync engine"], fontsize=8
+        )
         axes.set_title(f"{title} / one-statement SQL (async)", fontsize=9)
     panels[0].set_ylabel("median ratio")
     panels[1].legend(fontsize=7)
-    figure.suptitle("auditReports(first: 100), cold (no response cache)", fontsize=10)
+    figure.suptitle(
+        "auditReports(first: 100): cold (no response cache) and warm (goal: 1x)", fontsize=10
+    )
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path)
