@@ -197,8 +197,13 @@ class GraphQLEndpoint:
             reuse = await self.reuse_key(request, principal, multipart)
             version: int | None = None
             if reuse is not None:
-                # First: the answer may rest only on data committed at this version.
-                version = await data_version.read(session)
+                # First: the answer may rest only on data committed at this version
+                # (read with the token's member rows when there is a token).
+                version = (
+                    signed_in.data_version
+                    if signed_in is not None
+                    else await data_version.read(session)
+                )
                 cached = services.response_cache.get(version, reuse)
                 if cached is not None:
                     await log_reads(session, cached.reads)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.tokens import AuthenticationError, TokenClaims, TokenVerifier
 from authz.principal import Principal
 from domain.enums import Role
+from storage import data_version
 from storage.models import Membership, Organization, User
 
 
@@ -36,16 +37,18 @@ exists or belongs where."""
 @dataclass(frozen=True)
 class Authenticated:
     """The principal, and the user and organisation rows read to build it (for the
-    request's loaders, so `me` does not read them again)."""
+    request's loaders, so `me` does not read them again), and the data version
+    read by the same statement (for the response cache, api/response_cache.py)."""
 
     principal: Principal
     user: User
     organization: Organization
+    data_version: int
 
 
 # Built once: every request runs the same statement with its own parameters.
 _MEMBER_ROWS = (
-    select(User, Organization, Membership.role)
+    select(User, Organization, Membership.role, data_version.CURRENT)
     .select_from(Membership)
     .join(User, User.id == Membership.user_id)
     .join(Organization, Organization.id == Membership.organization_id)
@@ -54,8 +57,8 @@ _MEMBER_ROWS = (
 
 
 async def authenticated_from_claims(session: AsyncSession, claims: TokenClaims) -> Authenticated:
-    """The user, the organisation and the roles held there now, in one statement; a
-    revoked role is gone at once."""
+    """The user, the organisation and the roles held there now (and the data
+    version), in one statement; a revoked role is gone at once."""
     parameters = {"email": claims.email, "organization_id": claims.organization_id}
     rows = (await session.execute(_MEMBER_ROWS, parameters)).all()
     if not rows:
@@ -71,7 +74,7 @@ async def authenticated_from_claims(session: AsyncSession, claims: TokenClaims) 
         organization_kind=organization.kind,
         roles=roles,
     )
-    return Authenticated(principal, user, organization)
+    return Authenticated(principal, user, organization, int(rows[0][3]))
 
 
 async def principal_from_claims(session: AsyncSession, claims: TokenClaims) -> Principal:
