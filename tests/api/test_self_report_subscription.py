@@ -53,12 +53,17 @@ Session = Any  # starlette.testclient.WebSocketTestSession
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """A pool of one connection: a stream that held it between polls, or while an
-    event is sent, would leave every other stream and request waiting for it."""
+    event is sent, would leave every other stream and request waiting for it, and
+    the test would fail at DEADLINE. Waiting for the connection itself may take long
+    on a loaded machine (two streams poll every POLL seconds), so the pool timeout is
+    above DEADLINE: a slow turn is not an outage (CI once answered UNAVAILABLE after
+    the default 3 s)."""
     return Settings(
         data_dir=tmp_path / "data",
         subscription_poll_seconds=POLL,
         db_pool_size=1,
         db_max_overflow=0,
+        db_pool_timeout_seconds=DEADLINE * 2,
     )
 
 
