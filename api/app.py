@@ -37,6 +37,7 @@ from api.downloads import download
 from api.errors import graphql_error, status_error
 from api.gc_tuning import tune_gc
 from api.metrics import Metrics, MetricsMiddleware
+from api.prepared import PreparedQueries
 from api.response_cache import Key, RequestFacts, ResponseCache, request_key
 from api.scopes import caller_scope, log_reads
 from api.streams import MAX_SUBSCRIPTIONS_PER_CONNECTION, SignsInSubscribers, subscriptions_route
@@ -127,6 +128,9 @@ class GraphQLEndpoint:
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
         )
+        # A query whose document already ran clean skips the view's per-request
+        # machinery, with the same checks and answers (api/prepared.py).
+        self.prepared = PreparedQueries(self.view, services.settings)
 
     async def handle(self, request: Request) -> Response:
         services = self.services
@@ -226,7 +230,14 @@ class GraphQLEndpoint:
                 refused = await claim_idempotency_key(request, session, settings, principal)
                 if refused is not None:
                     return refused
-                response = await self.view.run(request, context=context)
+                payload = None if multipart else await self.prepared.payload(request)
+                operation = self.prepared.operation(payload) if payload is not None else None
+                if operation is not None:
+                    response = await self.prepared.run(operation, context, request)
+                else:
+                    response = await self.view.run(request, context=context)
+                    if payload is not None and context.clean_query:
+                        self.prepared.learn(payload)
             except (
                 HTTPException,
                 StarletteHTTPException,

@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     # Run the report list and report-by-id queries through compiled plans
     # (schema/compiled.py); off: graphql-core's generic executor for everything.
     compiled_queries: bool = True
+    # Run a JSON query whose document has already run clean without strawberry's
+    # per-request view and extension machinery (api/prepared.py); off: every
+    # request goes through strawberry's view.
+    prepared_queries: bool = True
     # Answers to queries kept per process and served again while the data version
     # (migration 0010), the viewer, its policy and the day are the same
     # (api/response_cache.py); 0 entries turns the cache off. The age limit is a

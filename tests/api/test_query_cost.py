@@ -214,8 +214,9 @@ def test_repeated_operations_hit_the_validation_cache(world: World, settings: Se
     seeded = seed(world, areas=1, reports_per_area=1)
     query = f"query Q{uuid.uuid4().hex} {{ a: me {{ roles }} }}"  # new to every cache
     cache = _get_validate_cache(1024)
-    # The response cache off, or the repeats would not be validated at all.
-    uncached = settings.model_copy(update={"response_cache_entries": 0})
+    # The response cache and the prepared-query fast path (api/prepared.py) off,
+    # or the repeats would not be validated at all.
+    uncached = settings.model_copy(update={"response_cache_entries": 0, "prepared_queries": False})
     with TestClient(create_app(uncached, Services.from_settings(uncached))) as client:
         before = cache.cache_info()
         for _ in range(3):

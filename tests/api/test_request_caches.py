@@ -1,6 +1,7 @@
 """Parsing and validation are cached across requests: a repeated document misses
 once, then hits (validation rules are built once per schema, schema/app_schema.py).
-The response cache is off here, or a repeat would not be parsed at all."""
+The response cache and the prepared-query fast path (api/prepared.py, tested in
+test_prepared_queries.py) are off here, or a repeat would not be parsed at all."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from tests.conftest import World, error_codes, gql
 
 @pytest.fixture
 def client(engine: Engine, settings: Settings) -> Iterator[TestClient]:
-    uncached = settings.model_copy(update={"response_cache_entries": 0})
+    uncached = settings.model_copy(update={"response_cache_entries": 0, "prepared_queries": False})
     with TestClient(create_app(uncached, Services.from_settings(uncached))) as test_client:
         yield test_client
 
