@@ -34,6 +34,7 @@ skipping the new extension.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections import OrderedDict
@@ -109,8 +110,8 @@ class Prepared:
     # What strawberry tells graphql-core (`ExecutionContext.operation_name`):
     # the name sent, else the operation's own.
     operation_name: str | None
-    # The cost verdict (None: within the limits) per canonical variables.
-    verdicts: OrderedDict[str, GraphQLError | None] = field(default_factory=OrderedDict)
+    # The cost verdict (None: within the limits) per digest of the canonical variables.
+    verdicts: OrderedDict[bytes, GraphQLError | None] = field(default_factory=OrderedDict)
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,13 @@ def reproduces(schema: Schema) -> bool:
         and not getattr(schema, "directives", ())
         and not schema.config.enable_experimental_incremental_execution
     )
+
+
+def document_key(payload: dict[str, Any]) -> tuple[bytes, str | None]:
+    """What a prepared document is found by: its text's digest and the name sent."""
+    query: str = payload["query"]
+    digest = hashlib.sha256(query.encode("utf-8", "surrogatepass")).digest()
+    return digest, payload.get("operationName")
 
 
 def eligible(facts: DocumentFacts) -> bool:
@@ -163,8 +171,9 @@ class PreparedQueries:
         self.parse = _get_parse_cache(DOCUMENT_CACHE_SIZE)
         self.size = size
         self.enabled = settings.prepared_queries and reproduces(schema)
-        # (query, operationName) -> Prepared, or None: known, and not eligible.
-        self.documents: OrderedDict[tuple[str, str | None], Prepared | None] = OrderedDict()
+        # (digest of the query, operationName) -> Prepared, or None: known, and not
+        # eligible. Digests, so a cache of large documents does not hold their text.
+        self.documents: OrderedDict[tuple[bytes, str | None], Prepared | None] = OrderedDict()
 
     # --- which requests -----------------------------------------------------------
 
@@ -200,7 +209,7 @@ class PreparedQueries:
     def operation(self, payload: dict[str, Any]) -> Operation | None:
         """The request's operation when its document is prepared and nothing the
         request sent would be refused; None sends it the normal way."""
-        prepared = self.documents.get((payload["query"], payload.get("operationName")))
+        prepared = self.documents.get(document_key(payload))
         if prepared is None:
             return None
         variables: dict[str, Any] | None = payload.get("variables")
@@ -214,7 +223,8 @@ class PreparedQueries:
         self, prepared: Prepared, variables: dict[str, Any] | None
     ) -> GraphQLError | None:
         """`schema.cost.refusal` for these variables, priced once per distinct set."""
-        key = json.dumps(variables, sort_keys=True, separators=(",", ":")) if variables else ""
+        canonical = json.dumps(variables or {}, sort_keys=True, separators=(",", ":"))
+        key = hashlib.sha256(canonical.encode()).digest()  # ASCII: json.dumps escapes
         verdicts = prepared.verdicts
         if key in verdicts:
             verdicts.move_to_end(key)
@@ -232,7 +242,7 @@ class PreparedQueries:
         (`Context.clean_query`): eligible, or known not to be."""
         query: str = payload["query"]
         name: str | None = payload.get("operationName")
-        key = (query, name)
+        key = document_key(payload)
         if key in self.documents:
             return
         prepared: Prepared | None = None

@@ -234,7 +234,7 @@ def test_which_documents_are_prepared(
     queries: prepared.PreparedQueries = endpoint.prepared
     payload = {"query": query, "operationName": name}
     queries.learn(payload)
-    assert (queries.documents[(query, name)] is not None) is kept
+    assert (queries.documents[prepared.document_key(payload)] is not None) is kept
     assert (queries.operation(payload) is not None) is kept
 
 
