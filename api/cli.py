@@ -97,8 +97,12 @@ def db_upgrade() -> None:
 
 
 def default_workers() -> int:
-    """One worker per core: each is a process with its own event loop and pools."""
-    return max(1, os.cpu_count() or 1)
+    """One worker per core this process may run on (its CPU affinity, e.g. a
+    container's cpuset or `taskset`, where the platform tells it; else every
+    core): each is a process with its own event loop and pools."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    cores = len(affinity(0)) if affinity is not None else os.cpu_count()
+    return max(1, cores or 1)
 
 
 @app.command()
