@@ -22,7 +22,13 @@ plain Starlette endpoint, side by side in one run.
 4. Prints requests/s and latency (p50/p90/p99) per path, the ratio of `me` to
    the baseline (goal ≥ 50 %), whether `me`'s p99 is within 300 ms, and the
    listing's (`auditReports(first: 20)` with supplier and findings) requests/s
-   per core used.
+   per core used. Also the servers' CPU per request (user + system time of the
+   server and its workers, from /proc, over each measurement): on a machine
+   shared with other work, throughput swings with their load, while CPU per
+   request hardly does, so its ratio shows what the code costs.
+
+kjede's response cache is off by default here (`--response-cache on` keeps it):
+with it, every repeat of `me` is answered from the cache, not by GraphQL.
 """
 
 from __future__ import annotations
@@ -41,9 +47,12 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from api.cli import default_workers
 
 ME = "{ me { user { email } organization { name } roles } }"
 LISTING = (
@@ -89,8 +98,35 @@ def seed(env: dict[str, str]) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
+def group_cpu_seconds(group: int) -> float | None:
+    """User + system CPU time of every live process in a process group (a server
+    and its workers), from /proc; None where there is none."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # ended meanwhile
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[2]) == group:  # pgrp; then utime, stime at 11 and 12
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    group: int  # the process group of the server and its workers
+
+
 @contextmanager
-def server(command: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[str]:
+def server(command: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[Server]:
     base = f"http://127.0.0.1:{port}"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -109,7 +145,7 @@ def server(command: list[str], env: dict[str, str], port: int, log: Path) -> Ite
                     message = f"{command} did not start:\n{log.read_text()[-3000:]}"
                     raise SystemExit(message) from exc
                 time.sleep(0.2)
-        yield f"{base}/graphql"
+        yield Server(f"{base}/graphql", process.pid)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -211,17 +247,26 @@ def median_of(runs: list[dict[str, float]], key: str) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--workers", type=int, default=default_workers(), help="default: kjede serve's"
+    )
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds per path")
     parser.add_argument("--database-url", help="an EMPTY database (default: SQLite, temporary)")
     parser.add_argument("--load", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument(
+        "--response-cache",
+        choices=["off", "on"],
+        default="off",
+        help="kjede's response cache (api/response_cache.py); off by default, so every "
+        "request runs GraphQL (on, `me` and the listing are answered from the cache)",
+    )
     args = parser.parse_args(argv)
     use_wrk = args.load == "wrk" or (args.load == "auto" and shutil.which("wrk") is not None)
     load = wrk_load if use_wrk else python_load
-    cores = min(args.workers, os.cpu_count() or 1)
+    cores = min(args.workers, default_workers())
 
     with tempfile.TemporaryDirectory(prefix="kjede-http-") as directory:
         work = Path(directory)
@@ -229,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         env.update({"KJEDE_DATA_DIR": str(work / "data"), "KJEDE_ENVIRONMENT": "dev"})
         if args.database_url:
             env["KJEDE_DATABASE_URL"] = args.database_url
+        if args.response_cache == "off":
+            env["KJEDE_RESPONSE_CACHE_ENTRIES"] = "0"
         env["PYTHONPATH"] = os.pathsep.join([str(Path.cwd()), env.get("PYTHONPATH", "")])
         token = seed(env)
         kjede = [
@@ -259,11 +306,11 @@ def main(argv: list[str] | None = None) -> int:
                 [*baseline, "--port", str(baseline_port)], env, baseline_port, work / "baseline.log"
             ) as plain,
         ):
-            expected, got = answer(plain, ME, token), answer(api, ME, token)
+            expected, got = answer(plain.url, ME, token), answer(api.url, ME, token)
             if expected != got:
                 print(f"answers differ:\n baseline {expected}\n kjede    {got}")
                 return 1
-            listing = answer(api, LISTING, token)
+            listing = answer(api.url, LISTING, token)
             if not isinstance(listing, dict) or "errors" in listing:
                 print(f"the listing failed: {listing}")
                 return 1
@@ -272,25 +319,33 @@ def main(argv: list[str] | None = None) -> int:
                 "me": (api, json.dumps({"query": ME})),
                 "listing": (api, json.dumps({"query": LISTING})),
             }
-            for url, body in paths.values():
-                load(url, body, token, args.connections, args.warmup, work)
+            for target, body in paths.values():
+                load(target.url, body, token, args.connections, args.warmup, work)
             runs: dict[str, list[dict[str, float]]] = {name: [] for name in paths}
             for _ in range(args.rounds):
-                for name, (url, body) in paths.items():
-                    runs[name].append(load(url, body, token, args.connections, args.duration, work))
+                for name, (target, body) in paths.items():
+                    before = group_cpu_seconds(target.group)
+                    run = load(target.url, body, token, args.connections, args.duration, work)
+                    after = group_cpu_seconds(target.group)
+                    if before is not None and after is not None and run["requests"]:
+                        run["cpu_ms"] = (after - before) * 1000.0 / run["requests"]
+                    runs[name].append(run)
 
     print(
         f"answers agree: yes; load: {'wrk' if use_wrk else 'httpx (benchmarks/http_load.py)'}, "
         f"{args.connections} connections, {args.workers} worker(s) each, {cores} core(s) used, "
-        f"{args.rounds} x {args.duration:g} s per path"
+        f"{args.rounds} x {args.duration:g} s per path, response cache {args.response_cache}"
     )
-    print("| path | requests/s | p50 | p90 | p99 | errors |")
-    print("|---|---|---|---|---|---|")
+    with_cpu = all("cpu_ms" in run for measured in runs.values() for run in measured)
+    print("| path | requests/s | p50 | p90 | p99 | errors | server CPU per request |")
+    print("|---|---|---|---|---|---|---|")
     for name, measured in runs.items():
+        cpu = f"{median_of(measured, 'cpu_ms'):.2f} ms" if with_cpu else "n/a"
         print(
             f"| {name} | {median_of(measured, 'requests_per_second'):.1f} "
             f"| {median_of(measured, 'p50_ms'):.0f} ms | {median_of(measured, 'p90_ms'):.0f} ms "
-            f"| {median_of(measured, 'p99_ms'):.0f} ms | {sum(r['errors'] for r in measured):.0f} |"
+            f"| {median_of(measured, 'p99_ms'):.0f} ms | {sum(r['errors'] for r in measured):.0f} "
+            f"| {cpu} |"
         )
     share = median_of(runs["me"], "requests_per_second") / median_of(
         runs["baseline"], "requests_per_second"
@@ -305,6 +360,9 @@ def main(argv: list[str] | None = None) -> int:
         f"me p99 at {args.connections} clients: {p99:.0f} ms "
         f"(goal ≤ {P99_GOAL_MS:.0f} ms: {'met' if p99 <= P99_GOAL_MS else 'NOT met'})"
     )
+    if with_cpu:
+        cpu_share = median_of(runs["baseline"], "cpu_ms") / median_of(runs["me"], "cpu_ms")
+        print(f"RATIO me/baseline by server CPU per request: {cpu_share:.2f}")
     print(f"listing: {per_core:.1f} requests/s per core")
     return 0
 
