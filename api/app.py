@@ -43,6 +43,7 @@ from api.scopes import caller_scope, log_reads
 from api.streams import MAX_SUBSCRIPTIONS_PER_CONNECTION, SignsInSubscribers, subscriptions_route
 from api.tokens import AuthenticationError, TokenVerifier
 from api.unavailable import UnavailableAware, exception_handlers
+from api.uploads import UploadRequest
 from authz.enforcer import Authorizer
 from authz.policy_sync import PolicyWatcher
 from authz.principal import Principal
@@ -145,7 +146,8 @@ class GraphQLEndpoint:
             return status_error(exc.status_code, exc.reason)
         if declared is not None and declared > limit:
             return too_large(limits.BodyTooLarge(limit))
-        request = Request(request.scope, limits.capped(request.receive, limit))
+        # File parts are spooled to named files and hashed as they arrive (api/uploads.py).
+        request = UploadRequest(request.scope, limits.capped(request.receive, limit))
         # Read by schema.input_guard: only the gateway may ask for `_service`.
         request.state.federation_gateway = shared_secret_ok(
             settings.gateway_secret,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
-import shutil
+import os
 import tempfile
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -24,10 +27,11 @@ from services.content.files import (
     sniff_content_type,
 )
 from services.content.renditions import render_json, render_pdf
-from services.content.worker import check_upload
+from services.content.worker import check_upload, cleans
 from services.scope import Scope
 from storage import models, signed_urls
 from storage.objects import CHUNK_SIZE, ObjectStore, ObjectTooLarge, StoredObject
+from storage.spool import UploadSpool
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,12 @@ async def store_upload(
     never the whole file in memory. The whole file must open as that type and
     nothing else (no polyglots, no text turning binary), and a PDF is stored
     without metadata or scripts; both are checked in a worker process with CPU,
-    memory and time limits (`services.content.worker`)."""
+    memory and time limits (`services.content.worker`).
+
+    A file stored as sent (anything but a PDF) goes to the store while the worker
+    checks it, staged so that it is readable only once the check passed: a refused
+    file is aborted and leaves nothing behind (`ObjectStore.stage_file`). A PDF is
+    cleaned into a file first and that file is stored."""
     source = upload.file
     size = source.seek(0, 2)  # refuse before parsing anything (a PDF is parsed whole)
     if size > max_bytes:
@@ -112,20 +121,10 @@ async def store_upload(
         raise InvalidInput("file", str(exc)) from exc
 
     def put() -> StoredObject:
-        # The worker reads the upload by name (the server's spool has none) and a
-        # PDF's cleaned copy is written to a file, never held in memory; the store
-        # then sends that file as it is (`ObjectStore.put_file`), without a copy.
-        with (
-            tempfile.NamedTemporaryFile(prefix="kjede-upload-") as copy,
-            tempfile.NamedTemporaryFile(prefix="kjede-cleaned-") as cleaned,
-        ):
-            shutil.copyfileobj(source, copy, CHUNK_SIZE)
-            copy.flush()
-            written = check_upload(copy.name, cleaned.name, content_type)
-            stored = Path(cleaned.name if written else copy.name)
-            if stored.stat().st_size > max_bytes:
-                raise ObjectTooLarge(f"upload exceeds {max_bytes} bytes")
-            return objects.put_file(tenant_id, stored, content_type=content_type)
+        with named_spool(source) as spool:
+            if cleans(content_type):
+                return put_cleaned(objects, tenant_id, spool, content_type, max_bytes)
+            return put_while_checking(objects, tenant_id, spool, content_type)
 
     try:
         return await anyio.to_thread.run_sync(put)
@@ -133,6 +132,66 @@ async def store_upload(
         raise InvalidInput("file", str(exc)) from exc
     except ObjectTooLarge as exc:
         raise InvalidInput("file", f"is larger than the limit of {max_bytes} bytes") from exc
+
+
+@contextlib.contextmanager
+def named_spool(source: BinaryIO) -> Iterator[UploadSpool]:
+    """The upload as a named, hashed file: the API's own spool (api/uploads.py) as it
+    is, any other file (the web form's) copied into one, hashed on the way."""
+    if isinstance(source, UploadSpool):
+        yield source
+        return
+    with UploadSpool(rollover=0) as spool:
+        source.seek(0)
+        while chunk := source.read(CHUNK_SIZE):
+            spool.write(chunk)
+        yield spool
+
+
+def put_cleaned(
+    objects: ObjectStore, tenant_id: str, spool: UploadSpool, content_type: str, max_bytes: int
+) -> StoredObject:
+    """Check and clean in the worker, which writes the cleaned copy to a file (never
+    into memory); the store then sends that file as it is (`ObjectStore.put_file`)."""
+    with tempfile.NamedTemporaryFile(prefix="kjede-cleaned-") as cleaned:
+        check_upload(str(spool.path()), cleaned.name, content_type)
+        stored = Path(cleaned.name)
+        if stored.stat().st_size > max_bytes:
+            raise ObjectTooLarge(f"upload exceeds {max_bytes} bytes")
+        return objects.put_file(tenant_id, stored, content_type=content_type)
+
+
+def put_while_checking(
+    objects: ObjectStore, tenant_id: str, spool: UploadSpool, content_type: str
+) -> StoredObject:
+    """Stage the bytes in the store while the worker checks them; commit only when
+    the check passed, else abort (nothing refused is ever readable, nothing is left)."""
+    path = spool.path()
+    refused = threading.Event()
+    with ThreadPoolExecutor(1, thread_name_prefix="kjede-stage") as pool:
+        staging = pool.submit(
+            objects.stage_file,
+            tenant_id,
+            path,
+            sha256=spool.sha256(),
+            size=spool.size,
+            content_type=content_type,
+            cancelled=refused,
+        )
+        try:
+            # Stored as sent: the worker writes no cleaned copy (`cleans` is False).
+            check_upload(str(path), os.devnull, content_type)
+        except BaseException:
+            refused.set()
+            with contextlib.suppress(Exception):
+                staging.result().abort()
+            raise
+        staged = staging.result()
+    try:
+        return staged.commit()
+    except BaseException:
+        staged.abort()
+        raise
 
 
 async def store_renditions(

@@ -47,6 +47,7 @@ __all__ = [
     "LimitExceeded",
     "Limits",
     "check_upload",
+    "cleans",
     "run_isolated",
     "scan_file",
 ]
@@ -109,6 +110,12 @@ def check_upload(
     return cleaned
 
 
+def cleans(content_type: str) -> bool:
+    """Whether `check_upload` writes a cleaned copy of a file of this type (a PDF),
+    or the file is stored as sent."""
+    return content_type == PDF
+
+
 def _scan(path: str, content_type: str, max_chars: int) -> dict[str, Any]:
     with open(path, "rb") as source:
         check_file(content_type, source)
@@ -141,7 +148,7 @@ def _place_label(where: str) -> str:
 def _check_upload(source_path: str, cleaned_path: str, content_type: str) -> bool:
     with open(source_path, "rb") as source:
         check_file(content_type, source)
-        if content_type != PDF:
+        if not cleans(content_type):
             return False
         with open(cleaned_path, "w+b") as cleaned:
             strip_pdf_metadata(source, cleaned)

@@ -12,6 +12,7 @@ The app is driven over raw ASGI, so a test can hold a body back and hang up.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import threading
@@ -29,7 +30,7 @@ from starlette.types import ASGIApp, Message
 from api.app import Services, create_app
 from settings import Settings
 from storage.models import Document
-from storage.objects import ObjectStore, StoredObject
+from storage.objects import ObjectStore, StagedObject, StoredObject
 from storage.sweep import sweep
 from tests.api.test_documents_api import UPLOAD
 from tests.conftest import World
@@ -61,12 +62,21 @@ class FrozenStore:
         self.lock = threading.Lock()
 
     def put_file(self, tenant_id: str, path: Path, *, content_type: str) -> StoredObject:
+        with self.frozen():
+            return self.inner.put_file(tenant_id, path, content_type=content_type)
+
+    def stage_file(self, tenant_id: str, path: Path, **details: Any) -> StagedObject:
+        with self.frozen():
+            return self.inner.stage_file(tenant_id, path, **details)
+
+    @contextlib.contextmanager
+    def frozen(self) -> Iterator[None]:
         with self.lock:
             self.waiting += 1
         try:
             if not self.running.wait(30):
                 raise TimeoutError("the test never thawed the store")
-            return self.inner.put_file(tenant_id, path, content_type=content_type)
+            yield
         finally:
             with self.lock:
                 self.waiting -= 1

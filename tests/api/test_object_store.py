@@ -8,10 +8,11 @@ import datetime
 import hashlib
 import io
 import random
+import threading
 import tracemalloc
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ from storage.objects import (
     ObjectStore,
     ObjectTooLarge,
     S3ObjectStore,
+    StagingCancelled,
     content_disposition,
     object_store_from_settings,
     validate_tenant_id,
@@ -41,6 +43,8 @@ class Backend:
     store: ObjectStore
     corrupt: Callable[[str, bytes], None]  # overwrite stored bytes behind the store's back
     raw_names: Callable[[str], list[str]]  # everything physically stored for a tenant
+    # Uploads begun and neither completed nor aborted (S3 multipart uploads).
+    unfinished: Callable[[str], list[str]] = field(default=lambda tenant_id: [])
 
 
 def local_backend(root: Path) -> Backend:
@@ -379,3 +383,71 @@ def test_content_disposition_is_a_safe_header(filename: str) -> None:
 
     assert value.isascii() and value.isprintable()
     assert value.count('"') == 2
+
+
+# --- staging: bytes sent, readable only once committed ----------------------
+
+
+def staged_file(tmp_path: Path, data: bytes) -> Path:
+    path = tmp_path / f"spool-{uuid.uuid4().hex}"
+    path.write_bytes(data)
+    return path
+
+
+# One part, and several parts of S3's multipart upload (storage.objects.PART_SIZE).
+STAGED_SIZES = [MiB + 1, 2 * 8 * MiB + 3]
+
+
+@pytest.mark.parametrize("size", STAGED_SIZES)
+def test_a_staged_object_is_readable_only_once_committed(
+    backend: Backend, tenant: str, tmp_path: Path, size: int
+) -> None:
+    data = payload(size, seed=size)
+    path = staged_file(tmp_path, data)
+    store = backend.store
+
+    staged = store.stage_file(
+        tenant, path, sha256=sha256(data), size=size, content_type="text/plain"
+    )
+
+    with pytest.raises(ObjectNotFound):
+        store.stat(f"{tenant}/{sha256(data)}")
+    assert list(store.list(tenant)) == []
+    if size > 8 * MiB:  # sent already, where no reader looks
+        spools = [name for name in backend.raw_names(tenant) if name.startswith(".")]
+        assert spools or backend.unfinished(tenant) == [f"{tenant}/{sha256(data)}"]
+    stored = staged.commit()
+    assert stored.key == f"{tenant}/{sha256(data)}"
+    assert read_all(store, stored.key) == data
+    assert store.stat(stored.key).content_type == "text/plain"
+    assert not [name for name in backend.raw_names(tenant) if name.startswith(".")]  # no spool
+    assert backend.unfinished(tenant) == []
+
+
+@pytest.mark.parametrize("size", STAGED_SIZES)
+def test_an_aborted_staging_leaves_nothing(
+    backend: Backend, tenant: str, tmp_path: Path, size: int
+) -> None:
+    data = payload(size, seed=size)
+    path = staged_file(tmp_path, data)
+
+    staged = backend.store.stage_file(tenant, path, sha256=sha256(data), size=size)
+    staged.abort()
+
+    assert backend.raw_names(tenant) == []
+    assert backend.unfinished(tenant) == []
+
+
+def test_a_cancelled_staging_stores_nothing(backend: Backend, tenant: str, tmp_path: Path) -> None:
+    data = payload(STAGED_SIZES[-1])
+    path = staged_file(tmp_path, data)
+    cancelled = threading.Event()
+    cancelled.set()
+
+    with pytest.raises(StagingCancelled):
+        backend.store.stage_file(
+            tenant, path, sha256=sha256(data), size=len(data), cancelled=cancelled
+        ).commit()
+
+    assert backend.raw_names(tenant) == []
+    assert backend.unfinished(tenant) == []

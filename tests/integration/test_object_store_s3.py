@@ -22,6 +22,9 @@ from tests.api.test_object_store import (  # the same contract tests, collected 
     read_all,
     store,
     tenant,
+    test_a_cancelled_staging_stores_nothing,
+    test_a_staged_object_is_readable_only_once_committed,
+    test_an_aborted_staging_leaves_nothing,
     test_check_passes,
     test_checksum_mismatch_on_put_stores_nothing,
     test_corrupted_object_detected_on_open,
@@ -49,6 +52,9 @@ pytestmark = pytest.mark.s3
 __all__ = [
     "store",
     "tenant",
+    "test_a_cancelled_staging_stores_nothing",
+    "test_a_staged_object_is_readable_only_once_committed",
+    "test_an_aborted_staging_leaves_nothing",
     "test_check_passes",
     "test_checksum_mismatch_on_put_stores_nothing",
     "test_corrupted_object_detected_on_open",
@@ -108,9 +114,13 @@ def s3_backend(server: S3Server) -> Backend:
         objects = client.list_objects(BUCKET, prefix=f"{tenant_id}/", recursive=True)
         return sorted(o.object_name or "" for o in objects)
 
+    def unfinished(tenant_id: str) -> list[str]:
+        listed = client._list_multipart_uploads(BUCKET, prefix=f"{tenant_id}/")
+        return sorted(upload.object_name or "" for upload in listed.uploads)
+
     store = s3_store(server)
     store.ensure_bucket()  # whichever test comes first, the raw listing finds the bucket
-    return Backend(store, corrupt, raw_names)
+    return Backend(store, corrupt, raw_names, unfinished)
 
 
 @pytest.fixture

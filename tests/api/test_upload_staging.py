@@ -1,0 +1,271 @@
+"""The upload path from the multipart body to the store (services.documents.store_upload).
+
+The API spools each file part to a named file and hashes it while the body is
+parsed (api/uploads.py), so the checking worker reads that file in place. A
+file stored as sent is staged in the store while the worker checks it and made
+readable only once the check passed; a refused one leaves nothing behind. A PDF
+is stored cleaned. These run on the local store here and on S3 (SeaweedFS) in
+tests/integration/test_upload_staging_s3.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+from api.uploads import SpooledUpload, UploadRequest
+from domain.errors import InvalidInput
+from services import documents
+from services.documents import Upload, store_upload
+from storage.objects import ObjectStore, StagedObject
+from storage.spool import ROLLOVER, UploadSpool
+from tests.api.test_object_store import (
+    Backend,
+    MiB,
+    backend,
+    read_all,
+    tenant,
+)
+
+__all__ = ["backend", "tenant"]
+
+LIMIT = 64 * MiB
+# More than one multipart part on S3 (storage.objects.PART_SIZE), so the parts go out
+# while the worker checks the file.
+LARGE = 2 * 8 * MiB + 5
+
+
+def text_bytes(size: int) -> bytes:
+    line = b"Site visit notes: overtime records and payroll ledgers checked.\n"
+    return (line * (size // len(line) + 1))[:size]
+
+
+def spooled(data: bytes) -> UploadSpool:
+    spool = UploadSpool()
+    for start in range(0, len(data), 65536):
+        spool.write(data[start : start + 65536])
+    return spool
+
+
+def store(objects: ObjectStore, tenant_id: str, spool: UploadSpool, name: str) -> Any:
+    upload = Upload(file=spool, filename=name)  # type: ignore[arg-type]
+    return anyio.run(store_upload, objects, tenant_id, upload, LIMIT)
+
+
+def image_pdf(size: int, author: str) -> bytes:
+    """A one-page PDF drawing one image of about `size` random bytes, with an author."""
+    side = int(size**0.5)
+    image = os.urandom(side * side)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
+        b"/BitsPerComponent 8 /Length %d >>\nstream\n"
+        % (side, side, len(image))
+        + image
+        + b"\nendstream",
+        b"<< /Length 35 >>\nstream\nq 595 0 0 842 0 0 cm /Im0 Do Q\nendstream",
+        b"<< /Author (%s) /Producer (Scanner 3000) >>" % author.encode(),
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(
+        b"trailer\n<< /Size %d /Root 1 0 R /Info 6 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+        % (len(objects) + 1, xref)
+    )
+    return out.getvalue()
+
+
+# --- the API's spool ---------------------------------------------------------
+
+
+def test_a_file_part_is_spooled_to_a_named_file_and_hashed_as_it_is_parsed() -> None:
+    content = text_bytes(3 * MiB + 17)
+    request = httpx.Request(
+        "POST",
+        "http://testserver/graphql",
+        data={"operations": "{}", "map": "{}"},
+        files={
+            "0": ("notes.txt", content, "text/plain"),
+            "1": ("small.txt", b"tiny", "text/plain"),
+        },
+    )
+    body = request.read()
+    chunks = [body[i : i + 65536] for i in range(0, len(body), 65536)]
+
+    async def parse() -> tuple[str, str, bytes, str, Path, bool]:
+        async def receive() -> dict[str, Any]:
+            chunk = chunks.pop(0) if chunks else b""
+            return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
+
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/graphql",
+            "query_string": b"",
+            "headers": [(b"content-type", request.headers["content-type"].encode())],
+        }
+        http = UploadRequest(scope, receive)
+        form = await http.form()
+        big, small = form["0"], form["1"]
+        assert isinstance(big, SpooledUpload) and isinstance(small, SpooledUpload)
+        assert (big.filename, big.size, form["operations"]) == ("notes.txt", len(content), "{}")
+        # The sha256 was taken while parsing: the spool knows it without a read.
+        sha = big.file.sha256()
+        small_sha = small.file.sha256()
+        small_in_memory = small.file._named is None  # no descriptor for a small part
+        path = big.file.path()
+        on_disk = path.read_bytes()
+        assert await big.read() == content
+        await http.close()
+        return sha, small_sha, on_disk, path.name, path, small_in_memory
+
+    sha, small_sha, on_disk, name, path, small_in_memory = anyio.run(parse)
+    assert sha == hashlib.sha256(content).hexdigest()
+    assert small_sha == hashlib.sha256(b"tiny").hexdigest()
+    assert on_disk == content and name.startswith("kjede-upload-")
+    assert small_in_memory and len(content) > ROLLOVER
+    assert not path.exists()  # removed with the request
+
+
+def test_the_worker_checks_the_api_spool_in_place(
+    backend: Backend, tenant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = text_bytes(2 * MiB)
+    checked: list[str] = []
+    real = documents.check_upload
+
+    def recording(source: str, cleaned: str, content_type: str) -> bool:
+        checked.append(source)
+        return real(source, cleaned, content_type)
+
+    monkeypatch.setattr(documents, "check_upload", recording)
+    with spooled(content) as spool:
+        stored = store(backend.store, tenant, spool, "notes.txt")
+        assert checked == [str(spool.path())]  # not a copy of it
+    assert stored.sha256 == hashlib.sha256(content).hexdigest()
+    assert read_all(backend.store, stored.key) == content
+
+
+# --- check and store side by side ----------------------------------------------
+
+
+class ObservedStore:
+    """The store, telling when a staging began."""
+
+    def __init__(self, inner: ObjectStore) -> None:
+        self.inner = inner
+        self.staging = threading.Event()
+
+    def stage_file(self, tenant_id: str, path: Path, **details: Any) -> StagedObject:
+        self.staging.set()
+        return self.inner.stage_file(tenant_id, path, **details)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def test_a_file_stored_as_sent_is_staged_while_it_is_checked(
+    backend: Backend, tenant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = text_bytes(LARGE)
+    observed = ObservedStore(backend.store)
+    real = documents.check_upload
+
+    def check_once_staging_began(source: str, cleaned: str, content_type: str) -> bool:
+        # Before the change the store was written only after the check returned.
+        assert observed.staging.wait(60), "the store was not written while checking"
+        return real(source, cleaned, content_type)
+
+    monkeypatch.setattr(documents, "check_upload", check_once_staging_began)
+    with spooled(content) as spool:
+        stored = store(observed, tenant, spool, "notes.txt")  # type: ignore[arg-type]
+    assert read_all(backend.store, stored.key) == content
+
+
+@pytest.mark.parametrize("size", [2 * MiB, LARGE])
+def test_a_refused_file_leaves_nothing_in_the_store(
+    backend: Backend, tenant: str, size: int
+) -> None:
+    # UTF-8 text in the sniffed head, binary at the end: the worker refuses it.
+    content = text_bytes(size - 1) + b"\x00"
+
+    with spooled(content) as spool, pytest.raises(InvalidInput) as refused:
+        store(backend.store, tenant, spool, "notes.txt")
+
+    assert "binary" in str(refused.value) or "NUL" in str(refused.value), refused.value
+    assert backend.raw_names(tenant) == []
+    assert backend.unfinished(tenant) == []
+
+
+def test_a_refused_file_is_refused_when_the_store_is_slower_than_the_check(
+    backend: Backend, tenant: str
+) -> None:
+    content = text_bytes(LARGE - 1) + b"\x00"
+    observed = ObservedStore(backend.store)
+    proceed = threading.Event()
+
+    def slow_stage(tenant_id: str, path: Path, **details: Any) -> StagedObject:
+        assert proceed.wait(60)
+        return backend.store.stage_file(tenant_id, path, **details)
+
+    observed.stage_file = slow_stage  # type: ignore[method-assign]
+    real = documents.check_upload
+
+    def refuse_then_release(source: str, cleaned: str, content_type: str) -> bool:
+        try:
+            return real(source, cleaned, content_type)
+        finally:
+            proceed.set()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(documents, "check_upload", refuse_then_release)
+        with spooled(content) as spool, pytest.raises(InvalidInput):
+            store(observed, tenant, spool, "notes.txt")  # type: ignore[arg-type]
+
+    assert backend.raw_names(tenant) == []
+    assert backend.unfinished(tenant) == []
+
+
+def test_a_pdf_is_stored_cleaned(backend: Backend, tenant: str) -> None:
+    original = image_pdf(LARGE, "Kari Nordmann")
+
+    with spooled(original) as spool:
+        stored = store(backend.store, tenant, spool, "scan.pdf")
+
+    kept = read_all(backend.store, stored.key)
+    assert b"Kari Nordmann" in original and b"Kari Nordmann" not in kept
+    assert b"Scanner 3000" not in kept and kept.startswith(b"%PDF-")
+    assert stored.sha256 == hashlib.sha256(kept).hexdigest() and stored.size == len(kept)
+    assert stored.content_type == "application/pdf"
+    assert backend.unfinished(tenant) == []
+
+
+def test_a_file_stored_as_sent_keeps_its_bytes_under_their_sha256(
+    backend: Backend, tenant: str
+) -> None:
+    content = text_bytes(LARGE)
+    with spooled(content) as spool:
+        stored = store(backend.store, tenant, spool, "notes.csv")
+    assert stored.key == f"{tenant}/{hashlib.sha256(content).hexdigest()}"
+    assert stored.content_type.startswith("text/csv")
+    assert read_all(backend.store, stored.key) == content
+    assert stored.size == len(content)

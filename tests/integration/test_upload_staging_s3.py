@@ -1,0 +1,33 @@
+"""tests/api/test_upload_staging.py on S3 (a real SeaweedFS server): a file stored as
+sent goes out as a multipart upload while it is checked, completed only once the
+check passed; a refused one is aborted, leaving neither an object nor an unfinished
+upload; a PDF is stored cleaned."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.test_upload_staging import (  # collected again here with the S3 backend
+    tenant,
+    test_a_file_stored_as_sent_is_staged_while_it_is_checked,
+    test_a_file_stored_as_sent_keeps_its_bytes_under_their_sha256,
+    test_a_pdf_is_stored_cleaned,
+    test_a_refused_file_is_refused_when_the_store_is_slower_than_the_check,
+    test_a_refused_file_leaves_nothing_in_the_store,
+    test_the_worker_checks_the_api_spool_in_place,
+)
+from tests.integration.test_object_store_s3 import backend, s3_server
+
+pytestmark = pytest.mark.s3
+
+__all__ = [
+    "backend",
+    "s3_server",
+    "tenant",
+    "test_a_file_stored_as_sent_is_staged_while_it_is_checked",
+    "test_a_file_stored_as_sent_keeps_its_bytes_under_their_sha256",
+    "test_a_pdf_is_stored_cleaned",
+    "test_a_refused_file_is_refused_when_the_store_is_slower_than_the_check",
+    "test_a_refused_file_leaves_nothing_in_the_store",
+    "test_the_worker_checks_the_api_spool_in_place",
+]
