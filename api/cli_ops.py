@@ -129,6 +129,7 @@ def sweep_json(result: SweepResult, grace: dt.timedelta) -> dict[str, Any]:
         "bytes": result.orphan_bytes,
         "young": [o.key for o in result.young],
         "refreshed": list(result.refreshed),
+        "unfinished": [{"key": u.key, "started": u.started.isoformat()} for u in result.unfinished],
     }
 
 
@@ -155,13 +156,19 @@ def print_sweep(result: SweepResult, grace: dt.timedelta) -> None:
         f"{count} object(s), {size} bytes ({human_bytes(size)})"
     )
     console.print(f"{summary}; {result.scanned} object(s) scanned")
+    if result.unfinished:
+        verb = "discarded" if result.applied else "would discard"
+        console.print(
+            f"{len(result.unfinished)} upload(s) begun before the cutoff and never "
+            f"finished ({verb}): " + ", ".join(u.key for u in result.unfinished)
+        )
     kept = len(result.young) + len(result.refreshed)
     if kept:
         console.print(
             f"kept {kept} unreferenced object(s) written in the last {describe_duration(grace)} "
             "(an upload may not have committed its row yet)"
         )
-    if not result.applied and (count or result.released):
+    if not result.applied and (count or result.released or result.unfinished):
         console.print("run again with --apply to delete")
 
 

@@ -52,6 +52,7 @@ __all__ = [
     "StagedObject",
     "StagingCancelled",
     "StoredObject",
+    "UnfinishedUpload",
     "content_disposition",
     "object_key",
     "object_store_from_settings",
@@ -73,6 +74,7 @@ DEFAULT_CONTENT_TYPE = "application/octet-stream"
 # characters that are inert in both, and no leading dot (no "." / "..").
 _TENANT_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}")
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
+_SPOOL_PREFIXES = (".upload-", ".tmp-")  # LocalObjectStore's files on their way in
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,18 @@ class ObjectInfo:
     @property
     def sha256(self) -> str:
         return self.key.rpartition("/")[2]
+
+
+@dataclass(frozen=True)
+class UnfinishedUpload:
+    """An upload begun and never completed or aborted: what a process that died while
+    staging (`ObjectStore.stage_file`) leaves behind. Never readable as an object.
+    `key` is the object it was for (S3) or the spool file's path under its tenant
+    (local); `handle` is what discarding it needs."""
+
+    key: str
+    started: datetime.datetime
+    handle: str
 
 
 class ChecksumMismatch(Exception):
@@ -195,6 +209,14 @@ class ObjectStore(Protocol):
         self, key: str, expires: datetime.timedelta, filename: str | None = None
     ) -> str | None:
         """A URL the client downloads from directly, or None when the app must serve it."""
+        ...
+
+    def unfinished(self, before: datetime.datetime) -> Iterator[UnfinishedUpload]:
+        """Uploads begun before `before` and neither committed nor aborted."""
+        ...
+
+    def discard(self, upload: UnfinishedUpload) -> None:
+        """Drop what an unfinished upload had sent; gone already is not an error."""
         ...
 
     def check(self) -> None:
@@ -451,6 +473,38 @@ class LocalObjectStore:
         """None: the app signs its own download URLs for the local store."""
         parse_object_key(key)
         return None
+
+    def unfinished(self, before: datetime.datetime) -> Iterator[UnfinishedUpload]:
+        """Spool files (`.upload-*`, `.tmp-*`) last written before `before`."""
+        try:
+            tenants = sorted(
+                entry.name
+                for entry in os.scandir(self.root)
+                if entry.is_dir() and _TENANT_RE.fullmatch(entry.name)
+            )
+        except FileNotFoundError:
+            return
+        for tenant in tenants:
+            try:
+                entries = sorted(os.scandir(self.root / tenant), key=lambda entry: entry.name)
+            except FileNotFoundError:
+                continue
+            for entry in entries:
+                if not entry.name.startswith(_SPOOL_PREFIXES):
+                    continue
+                try:
+                    started = _from_timestamp(entry.stat().st_mtime)
+                except FileNotFoundError:
+                    continue
+                if started < before:
+                    name = f"{tenant}/{entry.name}"
+                    yield UnfinishedUpload(name, started, name)
+
+    def discard(self, upload: UnfinishedUpload) -> None:
+        tenant, _, name = upload.handle.partition("/")
+        if not name.startswith(_SPOOL_PREFIXES) or "/" in name:
+            raise ValueError(f"not a spool file: {upload.handle!r}")
+        (self.root / validate_tenant_id(tenant) / name).unlink(missing_ok=True)
 
     def check(self) -> None:
         private_directory(self.root)
@@ -732,6 +786,35 @@ class S3ObjectStore:
         """Reach the server with our credentials; creating a missing bucket here lets a
         fresh deployment become ready without waiting for a first upload."""
         self.ensure_bucket()
+
+    def unfinished(self, before: datetime.datetime) -> Iterator[UnfinishedUpload]:
+        """Multipart uploads initiated before `before` (S3 keeps their parts until they
+        are completed or aborted; no listing of objects shows them)."""
+        key_marker: str | None = None
+        upload_marker: str | None = None
+        while True:
+            try:
+                listed = self._client._list_multipart_uploads(
+                    self.bucket, key_marker=key_marker, upload_id_marker=upload_marker
+                )
+            except S3Error as exc:
+                if exc.code == "NoSuchBucket":
+                    return
+                raise
+            for upload in listed.uploads:
+                started = _utc(upload.initiated_time)
+                if upload.upload_id and started < before:
+                    yield UnfinishedUpload(upload.object_name, started, upload.upload_id)
+            if not listed.is_truncated:
+                return
+            key_marker, upload_marker = listed.next_key_marker, listed.next_upload_id_marker
+
+    def discard(self, upload: UnfinishedUpload) -> None:
+        try:
+            self._client._abort_multipart_upload(self.bucket, upload.key, upload.handle)
+        except S3Error as exc:
+            if exc.code != "NoSuchUpload":
+                raise
 
 
 @dataclass

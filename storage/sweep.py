@@ -12,7 +12,11 @@ bytes behind, so a store collects orphans. A sweep
    several rows);
 3. removes an unreferenced object only when it was last written before the
    cutoff (now minus the grace period), and checks that age again right before
-   deleting it.
+   deleting it;
+4. discards uploads begun before the cutoff and never completed or aborted
+   (`ObjectStore.unfinished`: S3 multipart uploads, spool files of the local
+   store), which a process that died while staging an upload leaves behind.
+   They were never readable; a live upload is younger than any grace period.
 
 Race safety rests on the grace period and on two facts of the stores: an object
 is written before its row is committed, and writing an object (an identical
@@ -41,7 +45,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from domain.enums import AuditReportStatus
 from storage import db
 from storage.models import AuditReport, Document
-from storage.objects import ObjectInfo, ObjectNotFound, ObjectStore
+from storage.objects import ObjectInfo, ObjectNotFound, ObjectStore, UnfinishedUpload
 
 __all__ = [
     "RELEASED_STATUSES",
@@ -78,6 +82,8 @@ class SweepResult:
     young: tuple[ObjectInfo, ...] = field(default=())
     # Old when listed, written again before the delete: kept.
     refreshed: tuple[str, ...] = field(default=())
+    # Uploads begun before the cutoff, never finished: discarded (or would be).
+    unfinished: tuple[UnfinishedUpload, ...] = field(default=())
 
     @property
     def orphan_bytes(self) -> int:
@@ -117,6 +123,10 @@ def sweep(
                 orphans.append(info)
             else:
                 refreshed.append(info.key)
+    unfinished = list(store.unfinished(cutoff))
+    if apply:
+        for upload in unfinished:
+            store.discard(upload)
     return SweepResult(
         applied=apply,
         cutoff=cutoff,
@@ -125,6 +135,7 @@ def sweep(
         scanned=scanned,
         young=tuple(young),
         refreshed=tuple(refreshed),
+        unfinished=tuple(unfinished),
     )
 
 

@@ -8,9 +8,11 @@ forward instead of waiting; the CLI tests wait a couple of seconds for real."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -202,6 +204,34 @@ def test_an_object_shared_by_several_rows_stays_while_one_names_it(
 
     assert not later_sweep(engine, objects, apply=True).orphans
     assert stored_keys(objects) == {key}
+
+
+def test_an_upload_staged_by_a_process_that_died_is_discarded(
+    engine: Engine, objects: ObjectStore, world: World, tmp_path: Path
+) -> None:
+    """A process that dies while staging (`ObjectStore.stage_file`) leaves an unfinished
+    upload (S3: a multipart upload holding its parts; local: a spool file), never
+    readable, which the sweep discards once it is older than the grace period."""
+    oslo = world.org("Oslo kommune")
+    data = b"staged, then the server died\n" * (700 * 1024)  # more than one S3 part
+    spool = tmp_path / "spool"
+    spool.write_bytes(data)
+    sha = hashlib.sha256(data).hexdigest()
+    objects.stage_file(oslo, spool, sha256=sha, size=len(data))  # neither commit nor abort
+
+    assert not sweep(engine, objects, grace=DAY, apply=True).unfinished  # young: kept
+    dry = later_sweep(engine, objects, apply=False)
+    (left,) = dry.unfinished
+    assert left.key == f"{oslo}/{sha}" or left.key.startswith(f"{oslo}/.upload-")
+    assert [u.key for u in later_sweep(engine, objects, apply=False).unfinished] == [left.key]
+
+    applied = later_sweep(engine, objects, apply=True)
+
+    assert [u.key for u in applied.unfinished] == [left.key]
+    assert not later_sweep(engine, objects, apply=False).unfinished
+    assert stored_keys(objects) == set()
+    with pytest.raises(ObjectNotFound):
+        objects.info(f"{oslo}/{sha}")
 
 
 def test_an_upload_whose_row_is_not_committed_yet_survives(
