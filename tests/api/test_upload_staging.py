@@ -269,3 +269,14 @@ def test_a_file_stored_as_sent_keeps_its_bytes_under_their_sha256(
     assert stored.content_type.startswith("text/csv")
     assert read_all(backend.store, stored.key) == content
     assert stored.size == len(content)
+
+
+def test_a_file_the_api_did_not_spool_is_copied_into_a_spool(backend: Backend, tenant: str) -> None:
+    """The web form's upload (Starlette's own spool) has no name and no hash yet."""
+    content = text_bytes(LARGE)
+    upload = Upload(file=io.BytesIO(content), filename="notes.txt")
+
+    stored = anyio.run(store_upload, backend.store, tenant, upload, LIMIT)
+
+    assert stored.key == f"{tenant}/{hashlib.sha256(content).hexdigest()}"
+    assert read_all(backend.store, stored.key) == content
