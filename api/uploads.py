@@ -19,6 +19,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
 from api.limits import is_multipart
+from services.documents import stored_as_sent
 from storage.spool import UploadSpool
 
 __all__ = ["SpooledUpload", "SpoolingMultiPartParser", "UploadRequest"]
@@ -72,7 +73,8 @@ class SpoolingMultiPartParser(MultiPartParser):
         # Starlette's spool for this part is still empty: swap it for ours.
         self._files_to_close_on_error.remove(made.file)  # type: ignore[arg-type]
         made.file.close()
-        spool = UploadSpool()
+        filename = made.filename or ""
+        spool = UploadSpool(hash_if=lambda head: stored_as_sent(head, filename))
         self._files_to_close_on_error.append(spool)  # type: ignore[arg-type]
         part.file = SpooledUpload(
             spool,  # type: ignore[arg-type]

@@ -134,6 +134,15 @@ async def store_upload(
         raise InvalidInput("file", f"is larger than the limit of {max_bytes} bytes") from exc
 
 
+def stored_as_sent(head: bytes, filename: str) -> bool:
+    """Whether an upload starting with `head` would be stored as sent (so its sha256
+    is its key), not cleaned first or refused; a guess from the head alone."""
+    try:
+        return not cleans(sniff_content_type(head[:SNIFF_BYTES], filename))
+    except UnsupportedDocument:
+        return False
+
+
 @contextlib.contextmanager
 def named_spool(source: BinaryIO) -> Iterator[UploadSpool]:
     """The upload as a named, hashed file: the API's own spool (api/uploads.py) as it

@@ -6,7 +6,10 @@ and size are known without reading it again, and the file has a name the
 checking worker (a separate process) opens directly, so it is never copied.
 Small files stay in memory (a request may carry many file parts, and a named
 file each would cost a descriptor each); past `ROLLOVER` bytes the spool is a
-named temporary file (mode 0600, removed on close).
+named temporary file (mode 0600, removed on close). A file whose first batch
+shows that nobody will ask for its hash (`hash_if`: a PDF is stored cleaned,
+under the cleaned copy's hash) is not hashed on the way; `sha256()` then reads
+it once, should it be asked after all.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import hashlib
 import io
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -38,9 +42,17 @@ class UploadSpool:
     # go through its thread pool.
     _rolled = True
 
-    def __init__(self, *, rollover: int = ROLLOVER, prefix: str = "kjede-upload-") -> None:
+    def __init__(
+        self,
+        *,
+        rollover: int = ROLLOVER,
+        prefix: str = "kjede-upload-",
+        hash_if: Callable[[bytes], bool] | None = None,
+    ) -> None:
         self._rollover = rollover
         self._prefix = prefix
+        self._hash_if = hash_if
+        self._hashing = True
         self._digest = hashlib.sha256()
         self._pending = bytearray()
         self._memory: io.BytesIO | None = io.BytesIO()
@@ -72,7 +84,10 @@ class UploadSpool:
         with self._lock:
             if self.closed or not data:
                 return
-            self._digest.update(data)
+            if self._written == 0 and self._hash_if is not None:
+                self._hashing = self._hash_if(data)
+            if self._hashing:
+                self._digest.update(data)
             if self._named is None and self._written + len(data) > self._rollover:
                 self._roll()
             file = self._file
@@ -107,6 +122,13 @@ class UploadSpool:
     def sha256(self) -> str:
         """The sha256 of everything written so far (hex)."""
         self.flush_pending()
+        if not self._hashing:
+            with self._lock:
+                file = self._file
+                file.seek(0)
+                while chunk := file.read(FLUSH_BYTES):
+                    self._digest.update(chunk)
+                self._hashing = True
         return self._digest.hexdigest()
 
     def path(self) -> Path:

@@ -146,6 +146,49 @@ def test_a_file_part_is_spooled_to_a_named_file_and_hashed_as_it_is_parsed() -> 
     assert not path.exists()  # removed with the request
 
 
+def test_a_pdf_part_is_not_hashed_while_parsed_yet_its_hash_is_right() -> None:
+    """A PDF is stored cleaned, under the cleaned copy's hash: hashing the original
+    on the way would be wasted; asked anyway, the spool reads the file once."""
+    original = image_pdf(2 * MiB, "Kari Nordmann")
+    text = text_bytes(2 * MiB)
+    request = httpx.Request(
+        "POST",
+        "http://testserver/graphql",
+        data={"operations": "{}", "map": "{}"},
+        files={"0": ("scan.pdf", original, "application/pdf"), "1": ("a.txt", text, "text/plain")},
+    )
+    body = request.read()
+    chunks = [body[i : i + 65536] for i in range(0, len(body), 65536)]
+
+    async def parse() -> tuple[bool, bool, str, str]:
+        async def receive() -> dict[str, Any]:
+            chunk = chunks.pop(0) if chunks else b""
+            return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
+
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/graphql",
+            "query_string": b"",
+            "headers": [(b"content-type", request.headers["content-type"].encode())],
+        }
+        http = UploadRequest(scope, receive)
+        form = await http.form()
+        pdf, txt = form["0"], form["1"]
+        assert isinstance(pdf, SpooledUpload) and isinstance(txt, SpooledUpload)
+        await pdf.seek(0)
+        await txt.seek(0)
+        hashed = (pdf.file._hashing, txt.file._hashing)
+        answer = (*hashed, pdf.file.sha256(), txt.file.sha256())
+        await http.close()
+        return answer
+
+    pdf_hashed, text_hashed, pdf_sha, text_sha = anyio.run(parse)
+    assert not pdf_hashed and text_hashed
+    assert pdf_sha == hashlib.sha256(original).hexdigest()
+    assert text_sha == hashlib.sha256(text).hexdigest()
+
+
 def test_the_worker_checks_the_api_spool_in_place(
     backend: Backend, tenant: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
