@@ -12,6 +12,7 @@ download route (`exception_handlers`).
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import urllib3.exceptions
@@ -22,6 +23,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
+
+logger = logging.getLogger(__name__)
 
 CODE = "UNAVAILABLE"
 DATABASE = "database"
@@ -88,8 +91,16 @@ async def handle(request: Request, exc: Exception) -> Response:
     dependency = dependency_of(exc)
     if dependency is None:
         raise exc
+    logger.warning("%s unavailable: %s", dependency, _cause(exc))
     settings = request.app.state.services.settings
     return unavailable(dependency, settings.unavailable_retry_after_seconds)
+
+
+def _cause(error: BaseException) -> str:
+    """The innermost cause, as the operator's log line names it."""
+    while (error.__cause__ or error.__context__) is not None:
+        error = error.__cause__ or error.__context__  # type: ignore[assignment]
+    return f"{type(error).__name__}: {error}"
 
 
 def exception_handlers() -> dict[Any, Any]:

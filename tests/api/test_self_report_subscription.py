@@ -173,6 +173,7 @@ def test_a_contracted_buyer_receives_each_new_version_and_a_stranger_none(
 
     # What left with RESTRICTED answers is on the audit log, as for a query.
     me = gql(client, "{ me { organization { id } } }", market.bodies[0])
+    assert me.get("data"), me
     buyer_id = me["data"]["me"]["organization"]["id"]
     with db.transaction(world.factory) as session:
         reads = {
