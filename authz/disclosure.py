@@ -18,11 +18,12 @@ docs/architecture.md explains how to add a classified type.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from functools import cache
+from functools import cache, cached_property
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any
 
@@ -31,7 +32,7 @@ from sqlalchemy import ColumnElement, false, inspect, or_
 from authz.sql import ColumnOf, to_sql
 from authz.viewer import ViewerFacts
 from domain.enums import Classification
-from domain.predicates import Predicate, holds
+from domain.predicates import Judge, Predicate, first_holding
 
 
 class Relation(StrEnum):
@@ -98,10 +99,12 @@ class Policy:
     children: Mapping[str, Policy] = field(default_factory=dict)
 
     def relation(self, row: object, facts: ViewerFacts) -> Relation:
-        for relation, rule in self.relations:
-            if holds(rule, row, facts):
-                return relation
-        return Relation.NONE
+        return self._judge(row, facts)
+
+    @cached_property
+    def _judge(self) -> Judge[Relation]:
+        """`relations` compiled once: the first relation whose rule `holds`."""
+        return first_holding(self.relations, Relation.NONE)
 
     def clearance_for(self, relation: Relation, facts: ViewerFacts) -> Clearance | None:
         if relation is Relation.NONE:
@@ -152,6 +155,7 @@ class Disclosed:
     withheld: tuple[str, ...]
     clearance: Clearance
     policy: Policy = field(repr=False, compare=False)
+    plan: _Plan | None = field(default=None, repr=False, compare=False)  # how it was made
 
     def __getitem__(self, name: str) -> Any:
         """The value, or None when withheld (the reason is in `withheld`)."""
@@ -163,7 +167,8 @@ class Disclosed:
     def all_withheld(self) -> list[str]:
         """Withheld paths of this record and of every disclosed child."""
         paths = list(self.withheld)
-        for value in self.values.values():
+        for name in self.policy.children:  # only children hold Disclosed values
+            value = self.values.get(name)
             for child in value if isinstance(value, tuple) else (value,):
                 if isinstance(child, Disclosed):
                     paths.extend(child.all_withheld())
@@ -178,39 +183,124 @@ def disclose(
     A child (a key in `policy.children`) is a mapping or a sequence of mappings,
     disclosed with the same clearance under `path`; the withheld list depends
     on the clearance and the keys only, never on whether a value is present."""
-    plan = _plan(policy, clearance)
-    kept: dict[str, Any] = {}
-    withheld: list[str] = []
-    for name, value in values.items():
-        if name in plan.keep:
-            kept[name] = value
-        elif name in plan.hidden:
+    return _disclose(values, _plan(policy, clearance), path)
+
+
+def _disclose(values: Mapping[str, Any], plan: _Plan, path: str) -> Disclosed:
+    layout = plan.layout(tuple(values))
+    kept = dict(zip(layout.kept, layout.pick(values), strict=True))
+    for name, child in layout.children:
+        value = kept[name]
+        if value is None:
             continue
-        elif name in plan.children and value is not None:
-            child, prefix = plan.children[name], f"{path}{camel(name)}."
-            if isinstance(value, Mapping):
-                kept[name] = disclose(value, child, clearance, prefix)
-            else:
-                kept[name] = tuple(
-                    disclose(item, child, clearance, f"{prefix}{index}.")
-                    for index, item in enumerate(value)
-                )
-        elif name in plan.children:
-            kept[name] = None
-        else:  # above the clearance, or without a rule
-            withheld.append(path + camel(name))
-    return Disclosed(policy.record, MappingProxyType(kept), tuple(withheld), clearance, policy)
+        prefix = f"{path}{camel(name)}."
+        if type(value) is dict or isinstance(value, Mapping):
+            kept[name] = _disclose(value, child, prefix)
+        else:
+            kept[name] = tuple(
+                _disclose(item, child, f"{prefix}{index}.") for index, item in enumerate(value)
+            )
+    withheld = tuple(path + name for name in layout.withheld) if path else layout.withheld
+    return Disclosed(
+        plan.policy.record, MappingProxyType(kept), withheld, plan.clearance, plan.policy, plan
+    )
 
 
 @dataclass(frozen=True)
+class _Layout:
+    """What `disclose` does with one sequence of keys (the rows of one statement
+    share it): decided once, so disclosing a row copies the kept values only."""
+
+    kept: tuple[str, ...]  # in the values' order, children included
+    children: tuple[tuple[str, _Plan], ...]
+    withheld: tuple[str, ...]  # GraphQL names, in the values' order
+    pick: Callable[[Mapping[str, Any]], Sequence[Any]]  # the kept values, in one C call
+
+
+def _picker(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], Sequence[Any]]:
+    if len(names) == 1:  # itemgetter of one key answers the value, not a tuple
+        only = names[0]
+        return lambda values: (values[only],)
+    return itemgetter(*names) if names else lambda _values: ()
+
+
+MAX_LAYOUTS = 64  # key sequences per plan; they come from code, so this is a guard
+
+
+@dataclass(frozen=True, eq=False)
 class _Plan:
     """What `disclose` does with each field of a policy at one clearance."""
 
-    fields: Mapping[str, FieldRule]  # the rules it was made from
+    policy: Policy
+    fields: Mapping[str, FieldRule]  # the policy's rules it was made from
+    clearance: Clearance
     keep: frozenset[str]
     hidden: frozenset[str]
-    children: Mapping[str, Policy]
+    children: Mapping[str, _Plan]  # the readable children, at the same clearance
     sensitive: tuple[tuple[str, Classification], ...]  # kept, RESTRICTED or above (GraphQL names)
+    layouts: dict[tuple[str, ...], _Layout] = field(default_factory=dict)
+    # By selection: (own most sensitive, most sensitive with the children's).
+    sensitivity: dict[frozenset[str], tuple[Classification | None, Classification | None]] = field(
+        default_factory=dict
+    )
+
+    def current(self, policy: Policy) -> bool:
+        """Made from `policy` as it is now (its rules and its children's unchanged)."""
+        return (
+            self.policy is policy
+            and self.fields is policy.fields
+            and all(plan.current(plan.policy) for plan in self.children.values())
+        )
+
+    def layout(self, keys: tuple[str, ...]) -> _Layout:
+        found = self.layouts.get(keys)
+        if found is not None:
+            return found
+        if len(self.layouts) >= MAX_LAYOUTS:
+            self.layouts.clear()
+        children = self.children
+        kept = tuple(name for name in keys if name in self.keep or name in children)
+        found = self.layouts[keys] = _Layout(
+            kept=kept,
+            children=tuple((name, children[name]) for name in keys if name in children),
+            withheld=tuple(
+                camel(name)
+                for name in keys
+                if name not in self.keep and name not in self.hidden and name not in children
+            ),
+            pick=_picker(kept),
+        )
+        return found
+
+    def own_sensitive(self, selected: frozenset[str]) -> Classification | None:
+        """The most sensitive of this record's own kept fields among `selected`."""
+        return self._sensitivity(selected)[0]
+
+    def most_sensitive(self, selected: frozenset[str]) -> Classification | None:
+        """The most sensitive selected field this record and its children can hold."""
+        return self._sensitivity(selected)[1]
+
+    def _sensitivity(
+        self, selected: frozenset[str]
+    ) -> tuple[Classification | None, Classification | None]:
+        found = self.sensitivity.get(selected)
+        if found is not None:
+            return found
+        own = _most([level for name, level in self.sensitive if name in selected])
+        below = [child.most_sensitive(selected) for child in self.children.values()]
+        found = own, _most([own, *below])
+        if len(self.sensitivity) >= MAX_LAYOUTS:
+            self.sensitivity.clear()
+        self.sensitivity[selected] = found
+        return found
+
+
+def _most(levels: Iterable[Classification | None]) -> Classification | None:
+    return max(
+        (level for level in levels if level is not None),
+        key=lambda level: level.rank,
+        default=None,
+    )
 
 
 _PLANS: dict[tuple[int, Clearance], _Plan] = {}
@@ -218,17 +308,23 @@ _PLANS: dict[tuple[int, Clearance], _Plan] = {}
 
 def _plan(policy: Policy, clearance: Clearance) -> _Plan:
     """Decided once per policy and clearance: disclosing a page is a set lookup per field."""
-    key = (id(policy.fields), clearance)
+    key = (id(policy), clearance)
     plan = _PLANS.get(key)
-    if plan is not None and plan.fields is policy.fields:
+    if plan is not None and plan.current(policy):
         return plan
     allowed = {name for name, rule in policy.fields.items() if clearance.allows(rule)}
     plan = _Plan(
+        policy=policy,
         fields=policy.fields,
+        clearance=clearance,
         keep=frozenset(allowed - set(policy.children)),
         hidden=frozenset(name for name, rule in policy.fields.items() if rule.hidden),
         children=MappingProxyType(
-            {name: child for name, child in policy.children.items() if name in allowed}
+            {
+                name: _plan(child, clearance)
+                for name, child in policy.children.items()
+                if name in allowed
+            }
         ),
         sensitive=tuple(
             (camel(name), policy.fields[name].level)
@@ -243,16 +339,18 @@ def _plan(policy: Policy, clearance: Clearance) -> _Plan:
 def sensitive_read(disclosed: Disclosed, selected: frozenset[str]) -> Classification | None:
     """The most sensitive classification among the selected fields this viewer
     received, when it is RESTRICTED or PERSONAL (such a read is logged)."""
-    plan = _plan(disclosed.policy, disclosed.clearance)
-    levels = [level for name, level in plan.sensitive if name in selected]
+    plan = disclosed.plan or _plan(disclosed.policy, disclosed.clearance)
+    level = plan.own_sensitive(selected)
+    if level is plan.most_sensitive(selected):  # nothing below can raise it
+        return level
     for name in plan.children:
         value = disclosed.values.get(name)
         for child in value if isinstance(value, tuple) else (value,):
             if isinstance(child, Disclosed):
-                level = sensitive_read(child, selected)
-                if level is not None:
-                    levels.append(level)
-    return max(levels, key=lambda level: level.rank, default=None)
+                found = sensitive_read(child, selected)
+                if found is not None and (level is None or found.rank > level.rank):
+                    level = found
+    return level
 
 
 @cache

@@ -10,9 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Select, literal, or_, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    CompoundSelect,
+    Date,
+    Select,
+    String,
+    bindparam,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.enforcer import Authorizer
@@ -59,8 +71,11 @@ class ViewerFacts:
 
 ANONYMOUS = ViewerFacts(None, None, False, frozenset())
 
+OrganizationId = str | BindParameter[str]  # a value, or bound when the statement runs
+Day = dt.date | BindParameter[dt.date]
 
-def member_networks(organization_id: str) -> CompoundSelect[str]:
+
+def member_networks(organization_id: OrganizationId) -> CompoundSelect[str]:
     """Networks an organisation leads or is a member of (`domain.networks.MEMBERSHIP`)."""
     columns = {"kind": Network.kind, "signed_at": NetworkParticipant.signed_at}
     participant = (
@@ -75,7 +90,7 @@ def member_networks(organization_id: str) -> CompoundSelect[str]:
     return participant.union(led)
 
 
-def contracted_suppliers(organization_id: str, today: dt.date) -> Select[Any]:
+def contracted_suppliers(organization_id: OrganizationId, today: Day) -> Select[Any]:
     """Suppliers the organisation buys from under a contract active `today`
     (`domain.self_reports.contract_active`)."""
     return select(Contract.supplier_id).where(
@@ -85,7 +100,7 @@ def contracted_suppliers(organization_id: str, today: dt.date) -> Select[Any]:
     )
 
 
-def granted_suppliers(organization_id: str) -> Select[Any]:
+def granted_suppliers(organization_id: OrganizationId) -> Select[Any]:
     """Suppliers holding an unrevoked self-report grant to the organisation."""
     return select(SelfReportGrant.supplier_id).where(
         SelfReportGrant.organization_id == organization_id,
@@ -93,22 +108,25 @@ def granted_suppliers(organization_id: str) -> Select[Any]:
     )
 
 
-def supplied_networks(organization_id: str) -> Select[Any]:
+def supplied_networks(organization_id: OrganizationId) -> Select[Any]:
     """Framework agreements the organisation is a ranked supplier on."""
     return select(NetworkSupplier.network_id).where(NetworkSupplier.supplier_id == organization_id)
 
 
-def _facts_query(
-    organization_id: str, kind: OrganizationKind | None, today: dt.date
-) -> CompoundSelect[Any]:
-    """Every set-valued fact in one statement: (fact name, value) rows."""
+@cache
+def _facts_query(buys: bool) -> CompoundSelect[Any]:
+    """Every set-valued fact in one statement, (fact name, value) rows, for the
+    bound `organization_id` and `today`: built once per kind of viewer, so a
+    request only binds its values."""
+    organization_id = bindparam("organization_id", type_=String)
     networks = member_networks(organization_id).subquery()
     parts = [
         select(literal("network"), networks.c[0]),
         select(literal("granted"), granted_suppliers(organization_id).subquery().c[0]),
         select(literal("supplier"), supplied_networks(organization_id).subquery().c[0]),
     ]
-    if kind in BUYER_KINDS:
+    if buys:
+        today = bindparam("today", type_=Date)
         contracted = contracted_suppliers(organization_id, today).subquery()
         parts.append(select(literal("contracted"), contracted.c[0]))
     return union_all(*parts)
@@ -125,9 +143,11 @@ async def load_viewer_facts(
     if principal is None:
         return replace(ANONYMOUS, now=clock)
     day = today or clock.date()
-    rows = await session.execute(
-        _facts_query(principal.organization_id, principal.organization_kind, day)
-    )
+    buys = principal.organization_kind in BUYER_KINDS
+    parameters: dict[str, Any] = {"organization_id": principal.organization_id}
+    if buys:
+        parameters["today"] = day
+    rows = await session.execute(_facts_query(buys), parameters)
     values: dict[str, set[str]] = {
         "network": set(),
         "granted": set(),

@@ -9,10 +9,12 @@ is nobody's party, and a report without an auditor has no auditor to match.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -136,3 +138,112 @@ def _utc(moment: Any) -> Any:
     if isinstance(moment, datetime):
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     return moment
+
+
+Judge = Callable[[object, object], T]
+"""(row, facts) -> the outcome of the first rule that holds (see `first_holding`)."""
+
+
+def first_holding(rules: Sequence[tuple[T, Predicate]], otherwise: T) -> Judge[T]:
+    """`rules` compiled into one Python function: the outcome paired with the first
+    rule that `holds` for a row and the viewer, else `otherwise`.
+
+    Same answers as calling `holds` rule by rule (tests/unit/test_row_rules.py
+    compares them on generated rows), without interpreting the rule tree per row:
+    each rule becomes one expression, columns are read when first reached (as
+    `holds` reads them) and the viewer's facts once per call. A mapping row is read
+    with `.get`, any other row by attribute."""
+    by_attribute = _judge_source(rules, mapping=False)
+    by_key = _judge_source(rules, mapping=True)
+    outcomes = tuple(outcome for outcome, _ in rules)
+
+    def judge(row: object, facts: object) -> T:
+        found = (by_key if isinstance(row, Mapping) else by_attribute)(row, facts)
+        return otherwise if found < 0 else outcomes[found]
+
+    return judge
+
+
+class _Source:
+    """Python source for one judge: constants by name, one temporary per column read."""
+
+    def __init__(self, mapping: bool) -> None:
+        self.mapping = mapping
+        self.constants: dict[str, Any] = {"_utc": _utc}
+        self.facts: dict[str, str] = {}  # fact name -> local variable
+        self._count = 0
+
+    def name(self, prefix: str) -> str:
+        self._count += 1
+        return f"{prefix}{self._count}"
+
+    def constant(self, value: Any) -> str:
+        name = self.name("_k")
+        self.constants[name] = value
+        return name
+
+    def fact(self, fact: Fact) -> str:
+        return self.facts.setdefault(fact.name, f"_f_{fact.name}")
+
+    def operand(self, value: Any) -> str:
+        return self.fact(value) if isinstance(value, Fact) else self.constant(value)
+
+    def read(self, column: Column) -> tuple[str, str]:
+        """(temporary, the expression that assigns it) for a column."""
+        temp = self.name("_c")
+        access = f"row.get({column.name!r})" if self.mapping else f"row.{_identifier(column.name)}"
+        return temp, f"({temp} := {access})"
+
+    def expression(self, rule: Predicate) -> str:
+        match rule:
+            case Equals(column, value):
+                expected = self.operand(value)
+                temp, read = self.read(column)
+                return (
+                    f"({expected} is not None and {read} is not None"
+                    f" and bool({temp} == {expected}))"
+                )
+            case OneOf(column, values):
+                allowed = self.operand(values)
+                temp, read = self.read(column)
+                return f"({read} is not None and {temp} in ({allowed} or ()))"
+            case Present(column):
+                _, read = self.read(column)
+                return f"({read} is not None)"
+            case NotAfter(column, value):
+                limit = self.operand(value)
+                temp, read = self.read(column)
+                return (
+                    f"({limit} is not None and {read} is not None"
+                    f" and _utc({temp}) <= _utc({limit}))"
+                )
+            case FactOneOf(fact, values):
+                return f"({self.fact(fact)} in {self.constant(values)})"
+            case AnyOf(parts):
+                return "(" + " or ".join(map(self.expression, parts)) + ")" if parts else "False"
+            case AllOf(parts):
+                return "(" + " and ".join(map(self.expression, parts)) + ")" if parts else "True"
+        raise TypeError(f"not a predicate: {rule!r}")  # pragma: no cover
+
+
+def _identifier(name: str) -> str:
+    if not name.isidentifier():
+        raise ValueError(f"not a column attribute name: {name!r}")
+    return name
+
+
+def _judge_source(rules: Sequence[tuple[Any, Predicate]], mapping: bool) -> Callable[..., int]:
+    """A function (row, facts) -> the index of the first rule that holds, or -1."""
+    source = _Source(mapping)
+    tests = [source.expression(rule) for _, rule in rules]
+    lines = ["def judge(row, facts):"]
+    lines += [
+        f"    {local} = getattr(facts, {name!r}, None) if facts is not None else None"
+        for name, local in source.facts.items()
+    ]
+    lines += [f"    if {test}:\n        return {index}" for index, test in enumerate(tests)]
+    lines.append("    return -1")
+    namespace = dict(source.constants)
+    exec(compile("\n".join(lines), f"<rules {source.name('')}>", "exec"), namespace)
+    judge: Callable[..., int] = namespace["judge"]
+    return judge

@@ -80,7 +80,9 @@ def record_values(row: Any) -> dict[str, Any]:
     return row_values(row)
 
 
-async def findings_of(scope: Scope, report_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+async def findings_of(
+    scope: Scope, report_ids: Sequence[str], *, history: bool = True
+) -> dict[str, list[dict[str, Any]]]:
     """Every finding of the reports, with its corrective action nested, by report and
     in report order (position, then id): one statement, no ORM objects."""
     if not report_ids:
@@ -100,7 +102,9 @@ async def findings_of(scope: Scope, report_ids: Sequence[str]) -> dict[str, list
         )
         grouped.setdefault(values["report_id"], []).append(values)
     await with_history(
-        scope.session, [f["corrective_action"] for fs in grouped.values() for f in fs]
+        scope.session,
+        [f["corrective_action"] for fs in grouped.values() for f in fs],
+        history=history,
     )
     return grouped
 
@@ -111,10 +115,12 @@ def report_values(row: Any, findings: list[dict[str, Any]]) -> dict[str, Any]:
     return {**record_values(row), "findings": findings}
 
 
-async def load_values(scope: Scope, rows: Sequence[Any]) -> list[dict[str, Any]]:
+async def load_values(
+    scope: Scope, rows: Sequence[Any], *, history: bool = True
+) -> list[dict[str, Any]]:
     """`report_values` for a batch of ORM or Core rows: one statement for the
-    findings and their corrective actions."""
-    findings = await findings_of(scope, [row.id for row in rows])
+    findings and their corrective actions (and one for the actions' history)."""
+    findings = await findings_of(scope, [row.id for row in rows], history=history)
     return [report_values(row, findings.get(row.id, [])) for row in rows]
 
 
@@ -125,10 +131,12 @@ async def present(
     *,
     search: str | None = None,
 ) -> list[Disclosed]:
-    """Disclose a batch of visible rows and log what was read (and searched)."""
+    """Disclose a batch of visible rows and log what was read (and searched).
+    The corrective actions' history is read only when `selected` names it."""
     facts = await scope.facts()
     reports: list[Disclosed] = []
-    for row, values in zip(rows, await load_values(scope, rows), strict=True):
+    values_of = await load_values(scope, rows, history=HISTORY in selected or not selected)
+    for row, values in zip(rows, values_of, strict=True):
         cleared = AUDIT_REPORT.clearance(row, facts)
         if cleared is None:  # the SQL filter already excludes these; never trust one layer
             continue
@@ -137,6 +145,9 @@ async def present(
     if search is not None:
         record_searched(scope, reports)
     return reports
+
+
+HISTORY = "history"  # CorrectiveAction.history: the field that needs the events
 
 
 def record_searched(scope: Scope, reports: Sequence[Disclosed]) -> None:

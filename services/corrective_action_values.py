@@ -21,21 +21,32 @@ EVENTS = select(*(getattr(EVENT, name).label(name) for name in EVENT_NAMES))
 
 
 async def with_history(
-    session: AsyncSession, actions: Sequence[dict[str, Any] | None], today: dt.date | None = None
+    session: AsyncSession,
+    actions: Sequence[dict[str, Any] | None],
+    today: dt.date | None = None,
+    *,
+    history: bool = True,
 ) -> None:
     """Complete each action's values in place: its shown status and its history
-    (one statement for the batch)."""
+    (one statement for the batch). Without `history` (nobody asked for it) the
+    history is None and nothing is read; the key is there either way, so what is
+    withheld does not depend on it."""
     present = [action for action in actions if action is not None]
     if not present:
         return
     day = today or dt.datetime.now(dt.UTC).date()
+    if not history:
+        for action in present:
+            action["status"] = shown_status(action["status"], action["due_date"], day)
+            action["history"] = None
+        return
     stmt = EVENTS.where(EVENT.corrective_action_id.in_([a["id"] for a in present])).order_by(
         EVENT.created_at, EVENT.id
     )
-    history: dict[str, list[dict[str, Any]]] = {}
+    events: dict[str, list[dict[str, Any]]] = {}
     for row in await session.execute(stmt):
         values = dict(zip(EVENT_NAMES, row, strict=True))
-        history.setdefault(values["corrective_action_id"], []).append(values)
+        events.setdefault(values["corrective_action_id"], []).append(values)
     for action in present:
         action["status"] = shown_status(action["status"], action["due_date"], day)
-        action["history"] = history.get(action["id"], [])
+        action["history"] = events.get(action["id"], [])

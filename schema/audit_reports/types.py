@@ -4,6 +4,7 @@ built only from disclosed values (`authz.disclosure.Disclosed`)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, Self
 
 import strawberry
@@ -43,11 +44,12 @@ class CorrectiveAction:
 
     @classmethod
     def from_disclosed(cls, action: Disclosed) -> Self:
+        value: Callable[[str], Any] = action.values.get  # thousands a page: no method call each
         return cls(
-            description=action["description"],
-            due_date=action["due_date"],
-            status=action["status"],
-            history=[CorrectiveActionEvent.from_disclosed(e) for e in action["history"] or ()],
+            description=value("description"),
+            due_date=value("due_date"),
+            status=value("status"),
+            history=[CorrectiveActionEvent.from_disclosed(e) for e in value("history") or ()],
         )
 
 
@@ -62,13 +64,14 @@ class Finding:
 
     @classmethod
     def from_disclosed(cls, finding: Disclosed) -> Self:
-        action = finding["corrective_action"]
+        value: Callable[[str], Any] = finding.values.get
+        action = value("corrective_action")
         return cls(
-            id=strawberry.ID(finding["id"]),
-            requirement=finding["requirement"],
-            severity=finding["severity"],
-            description=finding["description"],
-            evidence=finding["evidence"],
+            id=strawberry.ID(value("id")),
+            requirement=value("requirement"),
+            severity=value("severity"),
+            description=value("description"),
+            evidence=value("evidence"),
             corrective_action=CorrectiveAction.from_disclosed(action) if action else None,
         )
 
@@ -121,18 +124,19 @@ class AuditReport:
 
     @classmethod
     def from_disclosed(cls, report: Disclosed) -> Self:
+        value: Callable[[str], Any] = report.values.get
         return cls(
-            id=strawberry.ID(report["id"]),
-            title=report["title"],
-            report_type=report["report_type"],
-            status=report["status"],
-            share_scope=report["share_scope"],
-            audit_date=report["audit_date"],
-            published_at=report["published_at"],
-            summary=report["summary"],
-            commercial_notes=report["commercial_notes"],
-            worker_interviews=report["worker_interviews"],
-            findings=[Finding.from_disclosed(finding) for finding in report["findings"] or ()],
+            id=strawberry.ID(value("id")),
+            title=value("title"),
+            report_type=value("report_type"),
+            status=value("status"),
+            share_scope=value("share_scope"),
+            audit_date=value("audit_date"),
+            published_at=value("published_at"),
+            summary=value("summary"),
+            commercial_notes=value("commercial_notes"),
+            worker_interviews=value("worker_interviews"),
+            findings=[Finding.from_disclosed(finding) for finding in value("findings") or ()],
             redacted_fields=report.all_withheld(),
             disclosed=report,
         )

@@ -112,3 +112,34 @@ def test_statement_count_is_the_same_for_5_and_100_reports(
         counts[size] = len(statements)
     assert counts[5] == counts[100], counts
     assert counts[100] <= 17, counts  # 16, and one for the corrective actions' history
+
+
+def test_the_history_of_corrective_actions_is_read_only_when_selected(
+    client: TestClient, world: World
+) -> None:
+    oslo = world.org("Oslo kommune")
+    token = world.user("kontrakt@oslo.no", oslo, Role.CONTRACT_MANAGER)
+    seed_reports(world, oslo, 3)
+    query = """
+    query($n: Int!) { auditReports(first: $n) { edges { node {
+      redactedFields findings { correctiveAction { status %s } }
+    } } } }
+    """
+    answers = {}
+    for extra in ("", "history { step note }"):
+        with counted(client) as statements:
+            body = gql(client, query % extra, token, {"n": 3})
+        events = [s for s in statements if "FROM corrective_action_events" in s]
+        assert len(events) == (1 if extra else 0), statements
+        answers[extra] = body["data"]["auditReports"]["edges"]
+    with_history = answers["history { step note }"]
+    assert [n["node"]["findings"][0]["correctiveAction"]["history"] for n in with_history] == [
+        [],
+        [],
+        [],
+    ]
+    # What else the viewer reads does not depend on it (withheld paths included).
+    for plain, full in zip(answers[""], with_history, strict=True):
+        assert plain["node"]["redactedFields"] == full["node"]["redactedFields"]
+        statuses = [f["correctiveAction"]["status"] for f in full["node"]["findings"]]
+        assert [f["correctiveAction"]["status"] for f in plain["node"]["findings"]] == statuses

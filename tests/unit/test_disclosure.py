@@ -150,6 +150,12 @@ def test_sensitive_reads_name_the_most_sensitive_selected_field() -> None:
     )
     member = disclose(report(), AUDIT_REPORT, MEMBER)
     assert sensitive_read(member, frozenset({"commercialNotes", "evidence"})) is None
+    # A field a finding may carry is read only when a finding carries it.
+    bare = disclose(report(findings=[]), AUDIT_REPORT, PARTY_PERSONAL)
+    assert sensitive_read(bare, frozenset({"evidence"})) is None
+    assert sensitive_read(bare, frozenset({"evidence", "commercialNotes"})) is (
+        Classification.RESTRICTED
+    )
 
 
 def test_free_texts_skip_ids_and_enums_and_walk_children() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -28,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
-from authz.disclosure import Policy, cleared_filter, row_filter
+from authz.disclosure import Policy, Relation, cleared_filter, row_filter
 from authz.records import POLICIES
 from authz.sql import to_sql
 from authz.viewer import ViewerFacts
@@ -37,6 +38,7 @@ from domain.networks import MEMBERSHIP
 from domain.predicates import (
     AllOf,
     AnyOf,
+    Column,
     Equals,
     Fact,
     FactOneOf,
@@ -44,6 +46,7 @@ from domain.predicates import (
     OneOf,
     Predicate,
     Present,
+    first_holding,
     holds,
 )
 
@@ -186,3 +189,34 @@ def test_row_and_field_filters_match_the_python_clearance(
         }
         clause = cleared_filter(policy, viewer, table.c.__getitem__, field_rule)
         assert selected(database, table, clause) == cleared, field_rule
+
+
+@pytest.mark.parametrize("name", sorted(RULED))
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), viewer=st.one_of(viewers, st.none()))
+def test_the_compiled_relation_is_the_first_rule_that_holds(
+    name: str, data: st.DataObject, viewer: ViewerFacts | None
+) -> None:
+    """`Policy.relation` runs the rules compiled (`first_holding`); `holds` walks them
+    as data. Both must pick the same relation, for rows read by key and by attribute."""
+    policy: Policy = RULED[name]
+    for row in data.draw(rows_for(name)):
+        expected = next(
+            (relation for relation, rule in policy.relations if holds(rule, row, viewer)),
+            Relation.NONE,
+        )
+        assert policy.relation(row, viewer) is expected, row  # type: ignore[arg-type]
+        assert policy.relation(SimpleNamespace(**row), viewer) is expected, row  # type: ignore[arg-type]
+
+
+def test_a_compiled_rule_reads_nothing_it_does_not_need() -> None:
+    """Like `holds`, the compiled judge stops at the first relation that holds and
+    reads a column only when its rule is reached."""
+    rules = [("first", Equals(Column("a"), "x")), ("second", Present(Column("b")))]
+    judge = first_holding(rules, "none")
+    assert judge({"a": "x"}, None) == "first"
+    assert judge(SimpleNamespace(a="x"), None) == "first"  # no attribute b: never read
+    assert judge({"a": "y", "b": 1}, None) == "second"
+    assert judge({"a": None}, None) == "none"
+    with pytest.raises(ValueError, match="column attribute"):
+        first_holding([("bad", Present(Column("a; import os")))], "none")
