@@ -114,6 +114,9 @@ class GraphQLView(SignsInSubscribers, UnavailableAware, GraphQL[Context, None]):
     def decode_json(self, data: str | bytes) -> object:
         return limits.decode_json(data)
 
+    def encode_json(self, data: object) -> str:
+        return limits.encode_json(data)
+
 
 class GraphQLEndpoint:
     """Caps the body, authenticates, opens one DB session, and hands the request to

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from starlette.types import Message, Receive
 
@@ -69,6 +70,16 @@ def capped(receive: Receive, limit: int) -> Receive:
         return message
 
     return wrapped
+
+
+def encode_json(data: object) -> str:
+    """A response as compact JSON: orjson (a page of 100 reports encodes about ten
+    times faster than with `json`), or `json` for what orjson refuses (a lone
+    surrogate echoed from a caller's document, an integer over 64 bits)."""
+    try:
+        return orjson.dumps(data).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(data, separators=(",", ":"))
 
 
 def decode_json(data: str | bytes) -> object:

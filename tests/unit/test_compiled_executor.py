@@ -14,7 +14,7 @@ from typing import Any
 import strawberry
 from graphql import parse
 
-from schema.compiled import batched, compiled_executor, has_directives, selected_names
+from schema.compiled import _Run, batched, compiled_executor, has_directives, selected_names
 
 
 @strawberry.enum
@@ -176,3 +176,25 @@ def test_selected_names_and_directives() -> None:
     assert has_directives(field.selection_set, fragments)
     plain = parse("{ a { b } }").definitions[0].selection_set  # type: ignore[attr-defined]
     assert not has_directives(plain, {})
+
+
+def test_generated_projectors_complete_objects_and_hand_unusual_ones_back(
+    monkeypatch: Any,
+) -> None:
+    """Objects are completed by their plan's generated projector; an object with an
+    unusual leaf (a null in a non-null field) is completed field by field instead,
+    and the answer is the generic executor's either way."""
+    by_field: list[str] = []
+    original = _Run._object_by_field
+
+    def counted(run_: _Run, object_plan: Any, source: Any, path: Any) -> dict[str, Any]:
+        by_field.append(object_plan.type.name)
+        return original(run_, object_plan, source, path)
+
+    monkeypatch.setattr(_Run, "_object_by_field", counted)
+    query = "{ items { id label kind when tags loose number child { name } } }"
+    assert run(COMPILED, query) == run(GENERIC, query)
+    assert by_field == []
+    query = "{ items(broken: true) { id label tags } }"
+    assert run(COMPILED, query) == run(GENERIC, query)
+    assert by_field == ["ToyItem"]  # item 5's null label; item 6's null tag is in a list
