@@ -263,6 +263,13 @@ def main(argv: list[str] | None = None) -> int:
         help="kjede's response cache (api/response_cache.py); off by default, so every "
         "request runs GraphQL (on, `me` and the listing are answered from the cache)",
     )
+    parser.add_argument(
+        "--prepared-queries",
+        choices=["on", "off"],
+        default="on",
+        help="kjede's fast path for prepared queries (api/prepared.py); off: every "
+        "request goes through strawberry's view",
+    )
     args = parser.parse_args(argv)
     use_wrk = args.load == "wrk" or (args.load == "auto" and shutil.which("wrk") is not None)
     load = wrk_load if use_wrk else python_load
@@ -276,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
             env["KJEDE_DATABASE_URL"] = args.database_url
         if args.response_cache == "off":
             env["KJEDE_RESPONSE_CACHE_ENTRIES"] = "0"
+        if args.prepared_queries == "off":
+            env["KJEDE_PREPARED_QUERIES"] = "false"
         env["PYTHONPATH"] = os.pathsep.join([str(Path.cwd()), env.get("PYTHONPATH", "")])
         token = seed(env)
         kjede = [
@@ -334,7 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"answers agree: yes; load: {'wrk' if use_wrk else 'httpx (benchmarks/http_load.py)'}, "
         f"{args.connections} connections, {args.workers} worker(s) each, {cores} core(s) used, "
-        f"{args.rounds} x {args.duration:g} s per path, response cache {args.response_cache}"
+        f"{args.rounds} x {args.duration:g} s per path, response cache {args.response_cache}, "
+        f"prepared queries {args.prepared_queries}"
     )
     with_cpu = all("cpu_ms" in run for measured in runs.values() for run in measured)
     print("| path | requests/s | p50 | p90 | p99 | errors | server CPU per request |")
