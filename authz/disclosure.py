@@ -109,10 +109,19 @@ class Policy:
     def clearance_for(self, relation: Relation, facts: ViewerFacts) -> Clearance | None:
         if relation is Relation.NONE:
             return None
-        level = self.levels[relation]
-        if relation in self.personal and facts.reads_personal:
-            level = Classification.PERSONAL
-        return Clearance(level, relation)
+        return self._clearances[relation, relation in self.personal and facts.reads_personal]
+
+    @cached_property
+    def _clearances(self) -> Mapping[tuple[Relation, bool], Clearance]:
+        """Each clearance made once (by relation, and whether PERSONAL is read):
+        a page discloses each row at one of them."""
+        return {
+            (relation, personal): Clearance(
+                Classification.PERSONAL if personal else level, relation
+            )
+            for relation, level in self.levels.items()
+            for personal in (False, True)
+        }
 
     def clearance(self, row: object, facts: ViewerFacts) -> Clearance | None:
         """None when the viewer may not see the row at all."""
@@ -245,12 +254,9 @@ class _Plan:
     )
 
     def current(self, policy: Policy) -> bool:
-        """Made from `policy` as it is now (its rules and its children's unchanged)."""
-        return (
-            self.policy is policy
-            and self.fields is policy.fields
-            and all(plan.current(plan.policy) for plan in self.children.values())
-        )
+        """Made from `policy` as it is now. Policies are frozen; a test that swaps
+        a policy's rules (`object.__setattr__`) gets a new plan for it."""
+        return self.policy is policy and self.fields is policy.fields
 
     def layout(self, keys: tuple[str, ...]) -> _Layout:
         found = self.layouts.get(keys)
@@ -308,9 +314,13 @@ _PLANS: dict[tuple[int, Clearance], _Plan] = {}
 
 def _plan(policy: Policy, clearance: Clearance) -> _Plan:
     """Decided once per policy and clearance: disclosing a page is a set lookup per field."""
+    fast = _PLANS_BY_IDENTITY.get((id(policy), id(clearance)))
+    if fast is not None and fast.clearance is clearance and fast.current(policy):
+        return fast
     key = (id(policy), clearance)
     plan = _PLANS.get(key)
     if plan is not None and plan.current(policy):
+        _remember(policy, clearance, plan)
         return plan
     allowed = {name for name, rule in policy.fields.items() if clearance.allows(rule)}
     plan = _Plan(
@@ -333,7 +343,19 @@ def _plan(policy: Policy, clearance: Clearance) -> _Plan:
         ),
     )
     _PLANS[key] = plan
+    _remember(policy, clearance, plan)
     return plan
+
+
+_PLANS_BY_IDENTITY: dict[tuple[int, int], _Plan] = {}
+"""The same plans by the clearance object's identity: policies hand out one
+Clearance per relation (`Policy.clearance_for`), so most look-ups need no hashing."""
+
+
+def _remember(policy: Policy, clearance: Clearance, plan: _Plan) -> None:
+    if len(_PLANS_BY_IDENTITY) >= 4096:  # clearances made elsewhere (tests): a bound
+        _PLANS_BY_IDENTITY.clear()
+    _PLANS_BY_IDENTITY[id(policy), id(clearance)] = plan
 
 
 def sensitive_read(disclosed: Disclosed, selected: frozenset[str]) -> Classification | None:

@@ -724,11 +724,13 @@ def projector(object_plan: ObjectPlan) -> Projector | None:
             else:
                 leaves.append(f"    {result} = L{index}({read})")
         else:
+            assert shape is not None  # RESOLVER, BATCHED and BASIC fields have one
             namespace[f"S{index}"] = shape
             nested += [
                 f"  field_path = Path(path, {plan.key!r}, {type_name!r})",
                 "  try:",
-                f"    {result} = complete(S{index}, {read}, P{index}, field_path)",
+                f"    v = {read}",
+                *(f"    {line}" for line in _completion(shape, index, result, namespace)),
                 "  except Exception as raw_error:",
                 f"    handle(raw_error, P{index}.field_def.type, P{index}.details, field_path)",
                 f"    {result} = None",
@@ -743,14 +745,62 @@ def projector(object_plan: ObjectPlan) -> Projector | None:
         "  except Exception:",  # a getter that raised: the field-by-field way handles it
         "    raise _UNUSUAL",
         "  complete, handle = run._complete, run.executor.handle_field_error",
+        "  by_field = run._object_by_field",
         *nested,
         f"  return {{{', '.join(results)}}}",
     ]
-    namespace.update(_Unusual=_Unusual, _UNUSUAL=_UNUSUAL)
+    namespace.update(_Unusual=_Unusual, _UNUSUAL=_UNUSUAL, Undefined=Undefined)
     source_code = "\n".join(lines)
     exec(compile(source_code, f"<projector {type_name}>", "exec"), namespace)
     project: Projector = namespace["project"]
     return project
+
+
+def _completion(shape: Shape, index: int, result: str, namespace: dict[str, Any]) -> list[str]:
+    """Lines that complete the value `v` of field `index` into `result`: an object,
+    or a list of objects, straight through its projector (what `_Run._complete`
+    and `_Run._object` would do, without their dispatch per item); any other
+    shape, and a value that is null, an error or not a list, through `complete`."""
+    usual = "v is not None and v is not Undefined and not isinstance(v, Exception)"
+    target = shape.item if shape.kind == LIST else shape
+    if (
+        target is None
+        or target.kind != OBJECT
+        or target.plan is None
+        or target.plan.project is None
+    ):
+        return [f"{result} = complete(S{index}, v, P{index}, field_path)"]
+    namespace[f"O{index}"] = target.plan
+    if shape.kind == OBJECT:
+        return [
+            f"if {usual}:",
+            "  try:",
+            f"    {result} = O{index}.project(v, resolved, run, field_path)",
+            "  except _Unusual:",
+            f"    {result} = by_field(O{index}, v, field_path)",
+            "else:",
+            f"  {result} = complete(S{index}, v, P{index}, field_path)",
+        ]
+    namespace[f"I{index}"] = target
+    return [
+        "if type(v) is list or type(v) is tuple:",
+        f"  {result} = items = []",
+        "  for item_index, element in enumerate(v):",
+        "    item_path = Path(field_path, item_index, None)",
+        "    try:",
+        "      if element is None or element is Undefined or isinstance(element, Exception):",
+        f"        items.append(complete(I{index}, element, P{index}, item_path))",
+        "      else:",
+        "        try:",
+        f"          items.append(O{index}.project(element, resolved, run, item_path))",
+        "        except _Unusual:",
+        f"          items.append(by_field(O{index}, element, item_path))",
+        "    except Exception as raw_error:",
+        f"      handle(raw_error, I{index}.output_type, P{index}.details, item_path)",
+        "      items.append(None)",
+        "else:",
+        f"  {result} = complete(S{index}, v, P{index}, field_path)",
+    ]
 
 
 def _resolved_error(value: Any) -> Any:

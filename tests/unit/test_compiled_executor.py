@@ -91,9 +91,9 @@ def item(number: int, **changes: Any) -> ToyItem:
 class ToyQuery:
     @strawberry.field
     async def items(self, broken: bool = False) -> list[ToyItem | None]:
-        data = [item(1), item(2), item(3), item(4)]
+        data: list[ToyItem | None] = [item(1), item(2), item(3), item(4)]
         if broken:
-            data += [item(5, label=None), item(6, tags=["ok", None])]
+            data += [item(5, label=None), item(6, tags=["ok", None]), None]
         return data
 
     @strawberry.field
@@ -156,6 +156,7 @@ def test_the_errors_are_there_to_compare() -> None:
     """The queries above do exercise failures, so equality is not vacuous."""
     data, errors = run(COMPILED, "{ items(broken: true) { id label tags } }")
     assert data is not None and data["items"][4] is None and data["items"][5] is None
+    assert data["items"][6] is None  # a null item of a nullable list, no error
     assert [e[1] for e in errors] == [["items", 4, "label"], ["items", 5, "tags", 1]]
     data, errors = run(COMPILED, "{ strict { id label } }")
     assert data is None and errors[0][0].startswith("Cannot return null")
