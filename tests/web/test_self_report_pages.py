@@ -43,8 +43,10 @@ def test_self_report_pages(visitor_factory: Any) -> None:
     row.get_by_label("Organisation number", exact=True).fill("202001054321")
     row.get_by_label("Name", exact=True).fill(PACKAGING)
     row.get_by_label("Country", exact=True).fill("MY")
-    row.get_by_label("Product category", exact=True).fill("packaging")
-    page.get_by_role("button", name="Submit a new version").click()
+    category = row.get_by_label("Product category", exact=True)
+    category.fill("packaging")
+    # Enter in a field submits the version (not the first "More rows" button).
+    category.press("Enter")
 
     page.get_by_role("heading", level=1, name=f"Self-report of {SUPPLIER_NAME}").wait_for()
     main = page.locator("main")
