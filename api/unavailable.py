@@ -16,7 +16,6 @@ import logging
 from typing import Any
 
 import urllib3.exceptions
-from graphql import GraphQLError
 from minio.error import ServerError
 from sqlalchemy import exc as sa_exc
 from starlette.requests import Request
@@ -24,11 +23,11 @@ from starlette.responses import Response
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
+from services.outages import UNAVAILABLE, dependency_of, outage_message
+
 logger = logging.getLogger(__name__)
 
-CODE = "UNAVAILABLE"
-DATABASE = "database"
-OBJECT_STORE = "objectStore"
+CODE = UNAVAILABLE
 
 # What the app's exception handlers catch; `dependency_of` decides which of them
 # mean "down" (a unique-constraint clash is a DBAPIError too, and stays a 500).
@@ -42,38 +41,12 @@ HANDLED: tuple[type[BaseException], ...] = (
 )
 
 
-def dependency_of(error: BaseException | None) -> str | None:
-    """The dependency whose outage `error` (or what caused it) reports, or None."""
-    seen: set[int] = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        if isinstance(error, sa_exc.TimeoutError):  # waiting for a pooled connection
-            return DATABASE
-        if isinstance(error, sa_exc.DBAPIError):
-            if isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError):
-                return DATABASE
-            if error.connection_invalidated:
-                return DATABASE
-            return None
-        if isinstance(error, urllib3.exceptions.HTTPError | ServerError):
-            return OBJECT_STORE
-        if isinstance(error, TimeoutError | ConnectionError):
-            # Our deadlines on the database (storage.db) raise TimeoutError; an
-            # object-store timeout arrives as urllib3's error, caught above.
-            return DATABASE
-        if isinstance(error, GraphQLError):
-            error = error.original_error
-            continue
-        error = error.__cause__ or error.__context__
-    return None
-
-
 def unavailable(dependency: str, retry_after: int) -> Response:
     body = {
         "data": None,
         "errors": [
             {
-                "message": f"the {dependency} is unavailable; retry later",
+                "message": outage_message(dependency),
                 "extensions": {"code": CODE, "dependency": dependency},
             }
         ],

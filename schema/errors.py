@@ -18,6 +18,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult, StreamExecutionResult
 
 from domain.errors import DomainError
+from services.outages import UNAVAILABLE, dependency_of, outage_message
 
 logger = logging.getLogger("kjede.graphql")
 
@@ -75,6 +76,18 @@ def shape_error(error: GraphQLError) -> GraphQLError:
     preset = (error.extensions or {}).get("code")
     if preset == "INTERNAL_SERVER_ERROR" and error.message == INTERNAL_MESSAGE:
         return error
+    dependency = dependency_of(original)
+    if dependency is not None:
+        # Over HTTP the API answers 503 (api/unavailable.py finds the cause kept
+        # here); a subscription's result carries the code itself.
+        logger.warning("%s unavailable at %s: %s", dependency, error.path, original)
+        return GraphQLError(
+            outage_message(dependency),
+            nodes=error.nodes,
+            path=error.path,
+            original_error=original,
+            extensions={"code": UNAVAILABLE, "dependency": dependency},
+        )
     code = preset if isinstance(preset, str) else error_code_for(error)
     if code != "INTERNAL_SERVER_ERROR":
         error.extensions = {**(error.extensions or {}), "code": code}

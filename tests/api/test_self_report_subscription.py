@@ -20,11 +20,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from api.app import Services, create_app
 from domain.enums import OrganizationKind, Role
+from services import self_report_feed
 from settings import Settings
 from storage import db, tenants
 from storage.models import AuditLogEntry, Organization
@@ -226,6 +228,30 @@ def test_a_revoked_role_ends_the_subscription(world: World, client: TestClient) 
         ended = receive(ws)
         assert ended["type"] == "next" and ended["payload"]["data"] is None
         assert [e["extensions"]["code"] for e in ended["payload"]["errors"]] == ["UNAUTHENTICATED"]
+        assert receive(ws) == {"id": stream.id, "type": "complete"}
+
+
+def test_a_database_outage_ends_the_subscription_with_unavailable(
+    world: World, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As over HTTP (503 UNAVAILABLE), a listener learns that the database is down
+    and may retry, not that the server failed."""
+    market = Market(world, client)
+    with connect(client, market.bodies[0]) as ws:
+        stream = subscribe(ws)
+        submit(client, market.supplier)
+
+        async def down(*_args: Any) -> Any:
+            raise OperationalError("SELECT", {}, Exception("could not connect to server"))
+
+        monkeypatch.setattr(self_report_feed, "self_report_changes", down)
+        ended = receive(ws)
+        while ended["type"] == "next" and ended["payload"].get("data"):
+            ended = receive(ws)  # the version, when a poll found it before the outage
+        assert ended["type"] == "next" and ended["payload"]["data"] is None
+        (error,) = ended["payload"]["errors"]
+        assert error["extensions"] == {"code": "UNAVAILABLE", "dependency": "database"}
+        assert error["message"] == "the database is unavailable; retry later"
         assert receive(ws) == {"id": stream.id, "type": "complete"}
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import exc as sa_exc
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from api.unavailable import DATABASE, OBJECT_STORE, dependency_of
+from services.outages import DATABASE, OBJECT_STORE, dependency_of
 from settings import Settings
 from storage import db
 from tests.migrated import fresh_sqlite
