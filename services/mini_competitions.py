@@ -83,6 +83,22 @@ async def list_mini_competitions(
     )
 
 
+async def get_mini_competition(
+    scope: Scope, competition_id: str, selected: frozenset[str]
+) -> Disclosed | None:
+    """One competition, when the caller may see it (the same row filter and
+    disclosure as the list); None otherwise."""
+    scope.require(Action.READ, Resource.MINI_COMPETITION)
+    facts = await scope.facts()
+    stmt = select(models.MiniCompetition).where(
+        models.MiniCompetition.id == competition_id,
+        row_filter(MINI_COMPETITION, facts, COLUMNS),
+    )
+    row = (await scope.session.execute(stmt)).scalar_one_or_none()
+    found = disclose_competitions(scope, facts, [row] if row is not None else [], selected)
+    return found[0] if found else None
+
+
 async def bids_of(scope: Scope, competition_id: str, selected: frozenset[str]) -> list[Disclosed]:
     """The bids of one competition the caller may see: its own as a bidder, all of
     them as the buyer once the deadline is reached, none otherwise."""

@@ -1,4 +1,4 @@
-"""The `miniCompetitions` and `callOffs` lists."""
+"""The `miniCompetitions` and `callOffs` lists, and one competition by id."""
 
 from __future__ import annotations
 
@@ -37,6 +37,16 @@ class FrameworkQueries:
             selected=selected_names(info),
         )
         return connection(page, MiniCompetition.from_disclosed)
+
+    @field(
+        description="One mini-competition, when the caller may see it (as in "
+        "miniCompetitions); null otherwise."
+    )
+    async def mini_competition(self, info: Info, id: strawberry.ID) -> MiniCompetition | None:
+        found = await mini_competitions.get_mini_competition(
+            info.context.scope, str(id), selected_names(info)
+        )
+        return MiniCompetition.from_disclosed(found) if found is not None else None
 
     @field(
         description="Call-offs the caller placed, asks it (as supplier), or, as the "

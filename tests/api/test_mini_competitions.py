@@ -291,3 +291,30 @@ def test_bad_input_is_refused_with_nothing_stored(agreement: Agreement, engine: 
     late = refused(a.gql(BID, a.bo, m=competition["id"], p=50.0, t="late"), "CONFLICT")
     assert "late bids are refused" in late
     assert row_counts(engine) == before
+
+
+ONE = f"query($id: ID!) {{ miniCompetition(id: $id) {{ {COMPETITION_FIELDS} }} }}"
+
+
+def test_one_competition_by_id_is_what_the_list_shows_each_viewer(agreement: Agreement) -> None:
+    competition = published(agreement)
+    ok(
+        agreement.gql(BID, agreement.sam, m=competition["id"], p=1000.0, t="We migrate it."),
+        "submitBid",
+    )
+    for token in (agreement.kari, agreement.sam, agreement.bo, agreement.gus, agreement.tore):
+        listed = [c for c in competitions(agreement, token) if c["id"] == competition["id"]]
+        one = agreement.gql(ONE, token, id=competition["id"])
+        assert "errors" not in one, one
+        assert one["data"]["miniCompetition"] == (listed[0] if listed else None), token
+    # Seen by the buyer and by the agreement's suppliers; a sealed bid only by its bidder.
+    sam_bids = agreement.gql(ONE, agreement.sam, id=competition["id"])["data"]["miniCompetition"]
+    assert len(sam_bids["bids"]) == 1
+    bo_view = agreement.gql(ONE, agreement.bo, id=competition["id"])["data"]["miniCompetition"]
+    assert bo_view["bids"] == []
+    assert (
+        agreement.gql(ONE, agreement.gus, id=competition["id"])["data"]["miniCompetition"] is None
+    )
+    assert agreement.gql(ONE, agreement.kari, id="no-such-id")["data"]["miniCompetition"] is None
+    anonymous = agreement.gql(ONE, None, id=competition["id"])
+    assert [e["extensions"]["code"] for e in anonymous["errors"]] == ["UNAUTHENTICATED"]

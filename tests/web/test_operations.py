@@ -31,7 +31,6 @@ PAGE_SIZES = {
     "AuditLog": admin.PAGE_SIZE,
     "Contracts": networks.CONTRACTS_PAGE_SIZE,
     "CoordinatorBoard": coordination.PAGE_SIZE,
-    "MiniCompetitionDetail": mini_competitions.DETAIL_SCAN,
     "MiniCompetitions": mini_competitions.PAGE_SIZE,
     "Networks": networks.PAGE_SIZE,
     "ReportList": reports.PAGE_SIZE,

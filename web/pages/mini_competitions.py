@@ -11,7 +11,6 @@ from web.backend import Backend
 from web.page import Page, page_route
 
 PAGE_SIZE = 50
-DETAIL_SCAN = 100  # the API has no competition-by-id; the detail reads the visible list
 
 
 async def competition_list(page: Page) -> Response:
@@ -28,10 +27,9 @@ async def competition_list(page: Page) -> Response:
 
 
 async def competition_detail(page: Page) -> Response:
-    outcome = await page.run("MiniCompetitionDetail", {"first": DETAIL_SCAN})
-    edges = (outcome.data.get("miniCompetitions") or {}).get("edges", [])
     wanted = page.request.path_params["id"]
-    competition = next((edge["node"] for edge in edges if edge["node"]["id"] == wanted), None)
+    outcome = await page.run("MiniCompetitionDetail", {"id": wanted})
+    competition = outcome.data.get("miniCompetition")
     if competition is None:
         return await page.not_found()
     organization = page.principal.organization_id if page.principal else None
