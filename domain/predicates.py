@@ -183,7 +183,7 @@ class _Source:
         return name
 
     def fact(self, fact: Fact) -> str:
-        return self.facts.setdefault(fact.name, f"_f_{fact.name}")
+        return self.facts.setdefault(fact.name, f"_f_{_identifier(fact.name)}")
 
     def operand(self, value: Any) -> str:
         return self.fact(value) if isinstance(value, Fact) else self.constant(value)
@@ -227,8 +227,9 @@ class _Source:
 
 
 def _identifier(name: str) -> str:
+    """A column's or fact's name, safe to write into the generated source."""
     if not name.isidentifier():
-        raise ValueError(f"not a column attribute name: {name!r}")
+        raise ValueError(f"not a column attribute or fact name: {name!r}")
     return name
 
 
