@@ -8,13 +8,14 @@ import shutil
 import subprocess
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
+from xdist.scheduler import LoadScopeScheduling
 
 from api.app import Services, create_app
 from api.tokens import mint_dev_token
@@ -40,20 +41,37 @@ NODE_PACKAGES = (
 )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def xdist_group(nodeid: str) -> str | None:
     """Which tests share a worker under pytest-xdist (`--dist loadgroup`): every
     browser test (one demo server, one browser), the fault suite (its own cluster,
     run alone), and each integration module (its module's servers); tests/unit and
-    tests/api spread one by one."""
-    for item in items:
-        folder = item.path.parent.name
-        if folder in ("web", "faults"):
-            group = folder
-        elif folder == "integration":
-            group = item.path.stem
-        else:
-            continue
-        item.add_marker(pytest.mark.xdist_group(group))
+    tests/api spread one by one (None)."""
+    path = PurePosixPath(nodeid.split("::", 1)[0])
+    folder = path.parent.name
+    if folder in ("web", "faults"):
+        return folder
+    if folder == "integration":
+        return path.stem
+    return None
+
+
+class PathGroupScheduling(LoadScopeScheduling):
+    """`--dist loadgroup` with the groups taken from the test's path (xdist_group).
+
+    xdist's own loadgroup reads `xdist_group` marks on the worker and appends
+    "@group" to the node id; pytest 9.2's structured node ids ignore that write
+    (pytest-xdist#1386), so every group was spread over all workers and each
+    module's servers started once per worker. The controller groups by path here
+    instead, whatever the worker does with marks."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        return xdist_group(nodeid) or nodeid
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    return PathGroupScheduling(config, log)
 
 
 @pytest.fixture
