@@ -1,5 +1,5 @@
-"""Fixtures of the web UI's tests: one demo world served by uvicorn and one
-Chromium per session; each test opens its own browser contexts (one per user)."""
+"""Fixtures of the web UI's tests: one demo world served by uvicorn per session and
+one Chromium per module; each test opens its own browser contexts (one per user)."""
 
 from __future__ import annotations
 
@@ -79,8 +79,11 @@ def demo_url(demo_data_dir: Path) -> Iterator[str]:
         yield base_url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one module: Playwright's sync API keeps an event loop running
+    in the worker's main thread while it is open, and the worker goes on to other
+    groups' tests after the browser tests (asyncio.run would refuse to start)."""
     executable = chromium_path()
     try:
         from playwright.sync_api import sync_playwright
