@@ -691,8 +691,8 @@ def projector(object_plan: ObjectPlan) -> Projector | None:
     Leaves come first (a plain attribute read, and for String and ID values that
     are already strings no coercion at all); any unusual leaf raises `_Unusual`
     before a nested field is completed, so nothing is recorded twice. Nested
-    fields are completed by `_Run._complete`, with errors handled as there. The
-    response keeps the selection's order."""
+    fields are completed as `_Run._complete` would (see `_completion`), with
+    errors handled as there. The response keeps the selection's order."""
     type_name = object_plan.type.name
     namespace: dict[str, Any] = {"_resolved_error": _resolved_error, "Path": Path}
     leaves: list[str] = []
@@ -745,7 +745,7 @@ def projector(object_plan: ObjectPlan) -> Projector | None:
         "  except Exception:",  # a getter that raised: the field-by-field way handles it
         "    raise _UNUSUAL",
         "  complete, handle = run._complete, run.executor.handle_field_error",
-        "  by_field = run._object_by_field",
+        "  obj = run._object",
         *nested,
         f"  return {{{', '.join(results)}}}",
     ]
@@ -758,8 +758,8 @@ def projector(object_plan: ObjectPlan) -> Projector | None:
 
 def _completion(shape: Shape, index: int, result: str, namespace: dict[str, Any]) -> list[str]:
     """Lines that complete the value `v` of field `index` into `result`: an object,
-    or a list of objects, straight through its projector (what `_Run._complete`
-    and `_Run._object` would do, without their dispatch per item); any other
+    or a list of objects, straight through `_Run._object` (its projector, or field
+    by field when unusual), without `_Run._complete`'s dispatch per item; any other
     shape, and a value that is null, an error or not a list, through `complete`."""
     usual = "v is not None and v is not Undefined and not isinstance(v, Exception)"
     target = shape.item if shape.kind == LIST else shape
@@ -774,10 +774,7 @@ def _completion(shape: Shape, index: int, result: str, namespace: dict[str, Any]
     if shape.kind == OBJECT:
         return [
             f"if {usual}:",
-            "  try:",
-            f"    {result} = O{index}.project(v, resolved, run, field_path)",
-            "  except _Unusual:",
-            f"    {result} = by_field(O{index}, v, field_path)",
+            f"  {result} = obj(O{index}, v, field_path)",
             "else:",
             f"  {result} = complete(S{index}, v, P{index}, field_path)",
         ]
@@ -791,10 +788,7 @@ def _completion(shape: Shape, index: int, result: str, namespace: dict[str, Any]
         "      if element is None or element is Undefined or isinstance(element, Exception):",
         f"        items.append(complete(I{index}, element, P{index}, item_path))",
         "      else:",
-        "        try:",
-        f"          items.append(O{index}.project(element, resolved, run, item_path))",
-        "        except _Unusual:",
-        f"          items.append(by_field(O{index}, element, item_path))",
+        f"        items.append(obj(O{index}, element, item_path))",
         "    except Exception as raw_error:",
         f"      handle(raw_error, I{index}.output_type, P{index}.details, item_path)",
         "      items.append(None)",
