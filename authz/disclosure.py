@@ -278,22 +278,16 @@ class _Plan:
         )
         return found
 
-    def own_sensitive(self, selected: frozenset[str]) -> Classification | None:
-        """The most sensitive of this record's own kept fields among `selected`."""
-        return self._sensitivity(selected)[0]
-
-    def most_sensitive(self, selected: frozenset[str]) -> Classification | None:
-        """The most sensitive selected field this record and its children can hold."""
-        return self._sensitivity(selected)[1]
-
-    def _sensitivity(
+    def sensitivity_of(
         self, selected: frozenset[str]
     ) -> tuple[Classification | None, Classification | None]:
+        """The most sensitive of this record's own kept fields among `selected`, and
+        the most sensitive such field this record and its children can hold."""
         found = self.sensitivity.get(selected)
         if found is not None:
             return found
         own = _most([level for name, level in self.sensitive if name in selected])
-        below = [child.most_sensitive(selected) for child in self.children.values()]
+        below = [child.sensitivity_of(selected)[1] for child in self.children.values()]
         found = own, _most([own, *below])
         if len(self.sensitivity) >= MAX_LAYOUTS:
             self.sensitivity.clear()
@@ -362,8 +356,8 @@ def sensitive_read(disclosed: Disclosed, selected: frozenset[str]) -> Classifica
     """The most sensitive classification among the selected fields this viewer
     received, when it is RESTRICTED or PERSONAL (such a read is logged)."""
     plan = disclosed.plan or _plan(disclosed.policy, disclosed.clearance)
-    level = plan.own_sensitive(selected)
-    if level is plan.most_sensitive(selected):  # nothing below can raise it
+    level, most = plan.sensitivity_of(selected)
+    if level is most:  # nothing below can raise it
         return level
     for name in plan.children:
         value = disclosed.values.get(name)
