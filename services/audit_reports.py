@@ -124,6 +124,9 @@ async def load_values(
     return [report_values(row, findings.get(row.id, [])) for row in rows]
 
 
+HISTORY = "history"  # CorrectiveAction.history: the field that needs the events
+
+
 async def present(
     scope: Scope,
     rows: Sequence[Any],
@@ -132,7 +135,8 @@ async def present(
     search: str | None = None,
 ) -> list[Disclosed]:
     """Disclose a batch of visible rows and log what was read (and searched).
-    The corrective actions' history is read only when `selected` names it."""
+    The corrective actions' history is read when `selected` names it, or when
+    nothing is selected (a caller outside GraphQL, which reads everything)."""
     facts = await scope.facts()
     reports: list[Disclosed] = []
     values_of = await load_values(scope, rows, history=HISTORY in selected or not selected)
@@ -145,9 +149,6 @@ async def present(
     if search is not None:
         record_searched(scope, reports)
     return reports
-
-
-HISTORY = "history"  # CorrectiveAction.history: the field that needs the events
 
 
 def record_searched(scope: Scope, reports: Sequence[Disclosed]) -> None:

@@ -35,18 +35,14 @@ async def with_history(
     if not present:
         return
     day = today or dt.datetime.now(dt.UTC).date()
-    if not history:
-        for action in present:
-            action["status"] = shown_status(action["status"], action["due_date"], day)
-            action["history"] = None
-        return
-    stmt = EVENTS.where(EVENT.corrective_action_id.in_([a["id"] for a in present])).order_by(
-        EVENT.created_at, EVENT.id
-    )
     events: dict[str, list[dict[str, Any]]] = {}
-    for row in await session.execute(stmt):
-        values = dict(zip(EVENT_NAMES, row, strict=True))
-        events.setdefault(values["corrective_action_id"], []).append(values)
+    if history:
+        stmt = EVENTS.where(EVENT.corrective_action_id.in_([a["id"] for a in present])).order_by(
+            EVENT.created_at, EVENT.id
+        )
+        for row in await session.execute(stmt):
+            values = dict(zip(EVENT_NAMES, row, strict=True))
+            events.setdefault(values["corrective_action_id"], []).append(values)
     for action in present:
         action["status"] = shown_status(action["status"], action["due_date"], day)
-        action["history"] = events.get(action["id"], [])
+        action["history"] = events.get(action["id"], []) if history else None
