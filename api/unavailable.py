@@ -71,8 +71,10 @@ async def handle(request: Request, exc: Exception) -> Response:
 
 def _cause(error: BaseException) -> str:
     """The innermost cause, as the operator's log line names it."""
-    while (error.__cause__ or error.__context__) is not None:
-        error = error.__cause__ or error.__context__  # type: ignore[assignment]
+    seen = {id(error)}
+    while (cause := error.__cause__ or error.__context__) is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        error = cause
     return f"{type(error).__name__}: {error}"
 
 
