@@ -142,7 +142,7 @@ def serve(
         return
     del application
     # Each worker builds its own app from the same environment (import string + factory).
-    uvicorn.run(
+    config = uvicorn.Config(
         "api.cli:create_served_app",
         factory=True,
         host=host,
@@ -153,6 +153,12 @@ def serve(
         # late; uvicorn's 5 s default kills it as hung, over and over.
         timeout_worker_healthcheck=30,
     )
+    from api.workers import supervise
+
+    try:
+        supervise(config)
+    except OSError as exc:  # the address is taken or cannot be bound
+        raise fail(f"Cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
 
 def create_served_app() -> Starlette:

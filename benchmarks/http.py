@@ -10,9 +10,10 @@ plain Starlette endpoint, side by side in one run.
    procurement officer.
 2. Starts two servers as subprocesses with the same environment and `--workers`:
    - **kjede**: `kjede serve --workers N`, the real command;
-   - **baseline**: `uvicorn benchmarks.http_baseline:create_app --factory
-     --workers N`, a plain Starlette endpoint doing the same authentication
-     (token check and the membership statement) and returning the same JSON.
+   - **baseline**: `python -m benchmarks.http_baseline --workers N`, a plain
+     Starlette endpoint doing the same authentication (token check and the
+     membership statement) and returning the same JSON, under the same
+     supervisor (api/workers.py: a listening socket per worker).
    Both answers are checked to be equal before any load.
 3. Load comes from a separate process: wrk (`--latency`, a Lua script for the
    POST) when it is on PATH, else benchmarks/http_load.py (httpx). It runs
@@ -296,17 +297,8 @@ def main(argv: list[str] | None = None) -> int:
             "127.0.0.1",
         ]
         baseline = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "benchmarks.http_baseline:create_app",
-            "--factory",
-            "--workers",
-            str(args.workers),
-            "--host",
-            "127.0.0.1",
-            "--log-level",
-            "warning",
+            *(sys.executable, "-m", "benchmarks.http_baseline"),
+            *("--workers", str(args.workers), "--host", "127.0.0.1"),
         ]
         kjede_port, baseline_port = free_port(), free_port()
         with (

@@ -4,20 +4,26 @@ It does what kjede's GraphQL endpoint does for `{ me { user { email } organizati
 { name } roles } }` minus GraphQL: the same token verification and membership
 statement (api.auth.authenticate_request) on the same engine, connection
 checkout and session class, and the same JSON answer. Served by uvicorn with the
-same worker count:
+same worker count and the same supervisor as `kjede serve` (api/workers.py, a
+listening socket per worker), so the two differ only in what answers a request:
 
-    KJEDE_DATA_DIR=... uvicorn benchmarks.http_baseline:create_app --factory --workers 2
+    KJEDE_DATA_DIR=... python -m benchmarks.http_baseline --workers 2 --port 8001
 """
 
 from __future__ import annotations
 
+import argparse
+
+import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api.auth import authenticate_request
+from api.cli import default_workers
 from api.tokens import AuthenticationError, TokenVerifier
+from api.workers import supervise
 from domain.enums import Role
 from settings import Settings
 from storage.db import (
@@ -65,3 +71,27 @@ def create_app() -> Starlette:
             )
 
     return Starlette(routes=[Route("/graphql", me, methods=["POST"])])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Serve the baseline as kjede serve would.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--workers", type=int, default=default_workers())
+    args = parser.parse_args(argv)
+    config = uvicorn.Config(
+        "benchmarks.http_baseline:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+    )
+    if args.workers == 1:
+        uvicorn.Server(config).run()
+    else:
+        supervise(config)
+
+
+if __name__ == "__main__":
+    main()
