@@ -34,6 +34,7 @@ from authz.sql import to_sql
 from domain.enums import OrganizationKind
 from domain.networks import MEMBERSHIP
 from domain.self_reports import BUYER_KINDS
+from storage.db import core_rows
 from storage.models import (
     Contract,
     Network,
@@ -147,14 +148,14 @@ async def load_viewer_facts(
     parameters: dict[str, Any] = {"organization_id": principal.organization_id}
     if buys:
         parameters["today"] = day
-    rows = await session.execute(_facts_query(buys), parameters)
+    rows = await core_rows(session, _facts_query(buys), parameters)
     values: dict[str, set[str]] = {
         "network": set(),
         "granted": set(),
         "contracted": set(),
         "supplier": set(),
     }
-    for fact, value in rows.all():
+    for fact, value in rows:
         values[str(fact)].add(str(value))
     return ViewerFacts(
         organization_id=principal.organization_id,

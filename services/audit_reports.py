@@ -32,6 +32,7 @@ from services.corrective_action_values import with_history
 from services.pagination import Page, fetch_page
 from services.scope import Scope
 from storage import models
+from storage.db import core_rows
 
 MAX_SEARCH_LENGTH = 200
 REPORT_COLUMNS = model_columns(models.AuditReport)
@@ -93,7 +94,7 @@ async def findings_of(
     )
     split = len(FINDING_NAMES)
     grouped: dict[str, list[dict[str, Any]]] = {}
-    for row in await scope.session.execute(stmt):
+    for row in await core_rows(scope.session, stmt):
         values = dict(zip(FINDING_NAMES, row[:split], strict=True))
         values["corrective_action"] = (
             dict(zip(ACTION_NAMES, row[split:], strict=True))

@@ -13,6 +13,7 @@ from sqlalchemy import Select, func, select
 
 from domain.errors import InvalidInput
 from services.scope import Scope
+from storage.db import core_rows
 
 ItemT = TypeVar("ItemT")
 RowT = TypeVar("RowT")
@@ -72,8 +73,12 @@ async def fetch_page(
     page_stmt = stmt
     if after:
         page_stmt = page_stmt.where(id_column > decode_cursor(after))
-    result = await scope.session.execute(page_stmt.order_by(id_column).limit(first + 1))
-    rows: list[RowT] = list(result.scalars() if scalars else result)
+    page_stmt = page_stmt.order_by(id_column).limit(first + 1)
+    rows: list[RowT]
+    if scalars:
+        rows = list((await scope.session.execute(page_stmt)).scalars())
+    else:  # plain columns: Core rows (storage.db.core_rows)
+        rows = list(await core_rows(scope.session, page_stmt))
     items = await to_items(rows[:first])
     return Page(
         items=items,

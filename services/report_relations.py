@@ -16,6 +16,7 @@ from services.documents import DocumentView, present_documents
 from services.facilities import FacilityView
 from services.scope import Scope
 from storage import models
+from storage.db import core_rows
 
 FACILITY_SELECT = (
     select(
@@ -39,7 +40,7 @@ async def facilities_of_reports(
         return []
     stmt = FACILITY_SELECT.where(models.AuditReportFacility.report_id.in_(sorted(set(report_ids))))
     groups: dict[str, list[FacilityView]] = defaultdict(list)
-    for row in await scope.session.execute(stmt):
+    for row in await core_rows(scope.session, stmt):
         groups[row.report_id].append(
             FacilityView(
                 id=row.id,

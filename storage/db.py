@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +14,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Executable, Row, create_engine, event
 from sqlalchemy.exc import IllegalStateChangeError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -362,6 +362,9 @@ class SerialSession(AsyncSession):
     async def flush(self, *args: Any, **kwargs: Any) -> None:
         await self._call(super().flush(*args, **kwargs))
 
+    async def run_sync(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return await self._call(super().run_sync(fn, *args, **kwargs))
+
     async def commit(self) -> None:
         await self._call(super().commit())
 
@@ -398,6 +401,27 @@ async def within(call: Awaitable[Any], deadline: float | None, *, quiet: bool = 
     if quiet:
         return None
     raise TimeoutError(f"the database did not answer within {deadline:g} s")
+
+
+async def core_rows(
+    session: AsyncSession, statement: Executable, parameters: Mapping[str, Any] | None = None
+) -> Sequence[Row[Any]]:
+    """All rows of a statement of plain columns, executed as Core on the session's
+    connection: the same transaction and the same rows as `session.execute(...).all()`,
+    without the ORM's execution layer (ORM compile state, result wrapping), which
+    costs a statement of columns about as much as the driver does. Pending changes
+    are flushed first when the session autoflushes, as `session.execute` would. One
+    call of the session (`SerialSession`: in turn, with its deadline)."""
+    rows: Sequence[Row[Any]] = await session.run_sync(_core_rows, statement, parameters)
+    return rows
+
+
+def _core_rows(
+    session: Session, statement: Executable, parameters: Mapping[str, Any] | None
+) -> Sequence[Row[Any]]:
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement, parameters).all()
 
 
 def make_async_session_factory(
