@@ -48,6 +48,7 @@ def caller_scope(
     if signed_in is not None:
         scope.loaders.user.prime(signed_in.user.id, signed_in.user)
         scope.loaders.organization.prime(signed_in.organization.id, signed_in.organization)
+        scope.loaders.organization_columns.prime(signed_in.organization.id, signed_in.organization)
     return scope
 
 

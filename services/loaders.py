@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from strawberry.dataloader import DataLoader
 
+from domain.enums import OrganizationKind
 from services.framework_loaders import FrameworkLoaders
 from storage import models
+from storage.db import core_rows
 
 ModelT = TypeVar("ModelT", bound=models.Base)
 
@@ -26,6 +28,46 @@ def by_id(
         pk = model.__mapper__.primary_key[0]
         rows = (await session.execute(select(model).where(pk.in_(ids)))).scalars()
         found = {getattr(row, str(pk.key)): row for row in rows}
+        return [found.get(key) for key in ids]
+
+    return load
+
+
+class OrganizationColumns(Protocol):
+    """What an organisation view is built from: an ORM row or a Core row of
+    `ORGANIZATION_COLUMNS`."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> OrganizationKind: ...
+    @property
+    def country(self) -> str: ...
+    @property
+    def org_number(self) -> str: ...
+
+
+ORGANIZATION_COLUMNS: tuple[InstrumentedAttribute[Any], ...] = (
+    models.Organization.id,
+    models.Organization.name,
+    models.Organization.kind,
+    models.Organization.country,
+    models.Organization.org_number,
+)
+
+
+def columns_by_id(
+    session: AsyncSession, columns: Sequence[InstrumentedAttribute[Any]]
+) -> Callable[[list[str]], Awaitable[list[Any]]]:
+    """Load Core rows of `columns` (the first is the primary key) by key, in key
+    order, None for missing ids: for views built from a few columns, without
+    the ORM objects (`storage.db.core_rows`)."""
+
+    async def load(ids: list[str]) -> list[Any]:
+        rows = await core_rows(session, select(*columns).where(columns[0].in_(ids)))
+        found = {row[0]: row for row in rows}
         return [found.get(key) for key in ids]
 
     return load
@@ -57,6 +99,11 @@ class Loaders:
         """Drop every cached row (after a write)."""
         session = self._session
         self.organization = DataLoader(load_fn=by_id(session, models.Organization))
+        # The same organisations as views read them (services.organizations): five
+        # columns, no ORM objects; a page's suppliers are read through it.
+        self.organization_columns: DataLoader[str, OrganizationColumns | None] = DataLoader(
+            load_fn=columns_by_id(session, ORGANIZATION_COLUMNS)
+        )
         self.user = DataLoader(load_fn=by_id(session, models.User))
         self.network = DataLoader(load_fn=by_id(session, models.Network))
         self.facility = DataLoader(load_fn=by_id(session, models.Facility))

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from authz.policies import Action, Resource
 from domain.enums import OrganizationKind
 from domain.errors import NotFound
+from services.loaders import OrganizationColumns
 from services.pagination import Page, each, fetch_page
 from services.scope import Scope
 from storage import models
@@ -24,7 +25,7 @@ class OrganizationView:
     org_number: str
 
 
-def organization_view(row: models.Organization) -> OrganizationView:
+def organization_view(row: OrganizationColumns) -> OrganizationView:
     return OrganizationView(
         id=row.id, name=row.name, kind=row.kind, country=row.country, org_number=row.org_number
     )
@@ -52,7 +53,7 @@ async def list_organizations(
 async def organization_by_reference(scope: Scope, organization_id: str) -> OrganizationView | None:
     """An organisation by id, with the same check as the list (federation's `_entities`)."""
     scope.require(Action.READ, Resource.ORGANIZATION)
-    row = await scope.loaders.organization.load(organization_id)
+    row = await scope.loaders.organization_columns.load(organization_id)
     return organization_view(row) if row else None
 
 
@@ -60,13 +61,13 @@ async def load_organizations(
     scope: Scope, organization_ids: Sequence[str]
 ) -> list[OrganizationView | None]:
     """Organisations a visible record refers to, in one batch, None for unknown ids."""
-    rows = await scope.loaders.organization.load_many(list(organization_ids))
+    rows = await scope.loaders.organization_columns.load_many(list(organization_ids))
     return [organization_view(row) if row else None for row in rows]
 
 
 async def load_organization(scope: Scope, organization_id: str) -> OrganizationView:
     """The organisation a visible record refers to (a foreign key: it exists)."""
-    row = await scope.loaders.organization.load(organization_id)
+    row = await scope.loaders.organization_columns.load(organization_id)
     if row is None:  # unreachable short of a concurrent delete
         raise LookupError(f"organisation {organization_id} vanished")
     return organization_view(row)
@@ -74,7 +75,7 @@ async def load_organization(scope: Scope, organization_id: str) -> OrganizationV
 
 async def get_organization(scope: Scope, organization_id: str, field: str) -> OrganizationView:
     """An organisation named in an input `field`, else NOT_FOUND naming the field."""
-    row = await scope.loaders.organization.load(organization_id)
+    row = await scope.loaders.organization_columns.load(organization_id)
     if row is None:
         raise NotFound(f"no organisation with id {organization_id} ({field})")
     return organization_view(row)

@@ -74,7 +74,7 @@ async def fetch_page(
     if after:
         page_stmt = page_stmt.where(id_column > decode_cursor(after))
     page_stmt = page_stmt.order_by(id_column).limit(first + 1)
-    rows: list[RowT]
+    rows: list[Any]  # RowT: entities, or Core rows
     if scalars:
         rows = list((await scope.session.execute(page_stmt)).scalars())
     else:  # plain columns: Core rows (storage.db.core_rows)

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
+AnyRow = Row[*tuple[Any, ...]]
+"""A Core row of any columns."""
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets foreign keys and WAL so it behaves like a server."""
@@ -405,20 +408,20 @@ async def within(call: Awaitable[Any], deadline: float | None, *, quiet: bool = 
 
 async def core_rows(
     session: AsyncSession, statement: Executable, parameters: Mapping[str, Any] | None = None
-) -> Sequence[Row[Any]]:
+) -> Sequence[AnyRow]:
     """All rows of a statement of plain columns, executed as Core on the session's
     connection: the same transaction and the same rows as `session.execute(...).all()`,
     without the ORM's execution layer (ORM compile state, result wrapping), which
     costs a statement of columns about as much as the driver does. Pending changes
     are flushed first when the session autoflushes, as `session.execute` would. One
     call of the session (`SerialSession`: in turn, with its deadline)."""
-    rows: Sequence[Row[Any]] = await session.run_sync(_core_rows, statement, parameters)
+    rows: Sequence[AnyRow] = await session.run_sync(_core_rows, statement, parameters)
     return rows
 
 
 def _core_rows(
     session: Session, statement: Executable, parameters: Mapping[str, Any] | None
-) -> Sequence[Row[Any]]:
+) -> Sequence[AnyRow]:
     if session.autoflush:
         session.flush()
     return session.connection().execute(statement, parameters).all()
