@@ -23,6 +23,7 @@ from domain.enums import (
 from schema.context import Info, selected_names
 from schema.corrective_actions.events import CorrectiveActionEvent
 from schema.facilities import Facility
+from schema.fields import field
 from schema.focus_areas import FocusArea
 from schema.networks import Network
 from schema.organizations import Organization, load_organization
@@ -104,6 +105,9 @@ class Document:
         )
 
 
+REDACTED_FIELDS = "Paths withheld from this viewer, e.g. workerInterviews, findings.0.evidence."
+
+
 @strawberry.federation.type(keys=["id"])
 class AuditReport:
     id: strawberry.ID
@@ -117,9 +121,6 @@ class AuditReport:
     commercial_notes: str | None = classified(AUDIT_REPORT, "commercial_notes")
     worker_interviews: str | None = classified(AUDIT_REPORT, "worker_interviews")
     findings: list[Finding]
-    redacted_fields: list[str] = strawberry.field(
-        description="Paths withheld from this viewer, e.g. workerInterviews, findings.0.evidence."
-    )
     disclosed: strawberry.Private[Disclosed]
 
     @classmethod
@@ -137,9 +138,16 @@ class AuditReport:
             commercial_notes=value("commercial_notes"),
             worker_interviews=value("worker_interviews"),
             findings=[Finding.from_disclosed(finding) for finding in value("findings") or ()],
-            redacted_fields=report.all_withheld(),
             disclosed=report,
         )
+
+    @field(
+        description="Paths withheld from this viewer, e.g. workerInterviews, findings.0.evidence."
+    )
+    def redacted_fields(self) -> list[str]:
+        """Computed when selected: a listing rarely asks for it, and walking a
+        report's findings for their withheld paths costs as much as building it."""
+        return self.disclosed.all_withheld()
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> AuditReport | None:
