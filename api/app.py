@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ from domain.errors import DomainError
 from schema.app_schema import build_schema
 from schema.context import Context
 from services import idempotency, supply_graph
+from services.documents import upload_stream
 from settings import Settings
 from storage import audit_keys, data_version, signed_urls
 from storage.db import (
@@ -185,6 +187,10 @@ class GraphQLEndpoint:
                 return graphql_error(
                     401, "UNAUTHENTICATED", "an upload needs 'Authorization: Bearer <token>'"
                 )
+            # Files stored as sent go to the store while the body arrives (api/uploads.py).
+            request.state.upload_stream = functools.partial(
+                upload_stream, services.objects, principal.organization_id
+            )
         refused = await read_body(request, multipart)
         if refused is not None:
             return refused

@@ -197,6 +197,11 @@ def backup_command(
         f"objects: {summary.objects} ({human_bytes(summary.object_bytes)}), "
         f"{summary.copied} copied by this run"
     )
+    if summary.skipped_orphans:
+        console.print(
+            f"left out {len(summary.skipped_orphans)} upload(s) no row names "
+            "(orphans for the sweep)"
+        )
     for key in summary.corrupted_orphans:
         errors.print(f"[yellow]warning:[/yellow] left out {key}: corrupted, and no row names it")
     console.print(f"keys: {len(summary.keys)} file(s)")

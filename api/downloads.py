@@ -86,7 +86,9 @@ def download(services: Services) -> Route:
             if not await still_visible(session, services.authorizer, document, viewer):
                 return refused(403, "FORBIDDEN", "this link no longer opens the document")
         try:
-            chunks = await anyio.to_thread.run_sync(services.objects.open, document.object_key)
+            chunks = await anyio.to_thread.run_sync(
+                services.objects.open, document.object_key, document.sha256
+            )
         except ObjectNotFound:
             return refused(404, "NOT_FOUND", "the document's content is gone from the store")
         return StreamingResponse(

@@ -6,11 +6,18 @@ another process) and read once more to hash. Here each file part goes to an
 `UploadSpool` instead: hashed while it is parsed, in 1 MiB batches written from a
 worker thread while the next batch arrives, and a named file once past 1 MiB.
 Everything else (fields, limits, errors) is Starlette's own parser.
+
+Once the sender is authenticated the app sets `request.state.upload_stream`:
+then a file part stored as sent also streams to the object store while it is
+parsed (`services.documents.upload_stream`), and the mutation only finishes that
+upload. A request that ends without storing it (refused, failed, hung up) aborts
+it when its spools close.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from contextlib import aclosing
 
 from starlette.datastructures import FormData, UploadFile
@@ -20,9 +27,13 @@ from starlette.requests import Request
 
 from api.limits import is_multipart
 from services.documents import stored_as_sent
+from storage.objects import StreamingUpload
 from storage.spool import UploadSpool
 
-__all__ = ["SpooledUpload", "SpoolingMultiPartParser", "UploadRequest"]
+__all__ = ["SpooledUpload", "SpoolingMultiPartParser", "StreamTo", "UploadRequest"]
+
+# (first batch, filename) -> an upload sending the part while it is parsed, or None.
+StreamTo = Callable[[bytes, str], StreamingUpload | None]
 
 
 class SpooledUpload(UploadFile):
@@ -64,6 +75,8 @@ class SpooledUpload(UploadFile):
 
 
 class SpoolingMultiPartParser(MultiPartParser):
+    stream_to: StreamTo | None = None
+
     def on_headers_finished(self) -> None:
         super().on_headers_finished()
         part = self._current_part
@@ -74,7 +87,11 @@ class SpoolingMultiPartParser(MultiPartParser):
         self._files_to_close_on_error.remove(made.file)  # type: ignore[arg-type]
         made.file.close()
         filename = made.filename or ""
-        spool = UploadSpool(hash_if=lambda head: stored_as_sent(head, filename))
+        stream_to = self.stream_to
+        spool = UploadSpool(
+            hash_if=lambda head: stored_as_sent(head, filename),
+            stream_if=None if stream_to is None else lambda head: stream_to(head, filename),
+        )
         self._files_to_close_on_error.append(spool)  # type: ignore[arg-type]
         part.file = SpooledUpload(
             spool,  # type: ignore[arg-type]
@@ -104,6 +121,7 @@ class UploadRequest(Request):
                         max_fields=max_fields,
                         max_part_size=max_part_size,
                     )
+                    parser.stream_to = getattr(self.state, "upload_stream", None)
                     self._form = await parser.parse()
             except MultiPartException as exc:
                 if "app" in self.scope:

@@ -30,7 +30,14 @@ from services.content.renditions import render_json, render_pdf
 from services.content.worker import check_upload, cleans
 from services.scope import Scope
 from storage import models, signed_urls
-from storage.objects import CHUNK_SIZE, ObjectStore, ObjectTooLarge, StoredObject
+from storage.objects import (
+    CHUNK_SIZE,
+    ObjectStore,
+    ObjectTooLarge,
+    StagedObject,
+    StoredObject,
+    StreamingUpload,
+)
 from storage.spool import UploadSpool
 
 
@@ -104,10 +111,13 @@ async def store_upload(
     without metadata or scripts; both are checked in a worker process with CPU,
     memory and time limits (`services.content.worker`).
 
-    A file stored as sent (anything but a PDF) goes to the store while the worker
-    checks it, staged so that it is readable only once the check passed: a refused
-    file is aborted and leaves nothing behind (`ObjectStore.stage_file`). A PDF is
-    cleaned into a file first and that file is stored."""
+    A file stored as sent (anything but a PDF) goes to the store under a new
+    upload key while the worker checks it, staged so that it is readable only once
+    the check passed: a refused file is aborted and leaves nothing behind
+    (`ObjectStore.stage_file`). When the API's spool already streamed it to the
+    store while the body arrived (`upload_stream`), only the rest is sent. A PDF
+    is cleaned into a file first and that file is stored. No upload shares an
+    object with another: the row keeps the sha256."""
     source = upload.file
     size = source.seek(0, 2)  # refuse before parsing anything (a PDF is parsed whole)
     if size > max_bytes:
@@ -122,9 +132,13 @@ async def store_upload(
 
     def put() -> StoredObject:
         with named_spool(source) as spool:
+            stream = spool.take_stream()
+            if stream is not None and (cleans(content_type) or stream.content_type != content_type):
+                stream.abort()  # not what the receiver guessed: store it from the spool
+                stream = None
             if cleans(content_type):
                 return put_cleaned(objects, tenant_id, spool, content_type, max_bytes)
-            return put_while_checking(objects, tenant_id, spool, content_type)
+            return put_while_checking(objects, tenant_id, spool, content_type, stream)
 
     try:
         return await anyio.to_thread.run_sync(put)
@@ -132,6 +146,22 @@ async def store_upload(
         raise InvalidInput("file", str(exc)) from exc
     except ObjectTooLarge as exc:
         raise InvalidInput("file", f"is larger than the limit of {max_bytes} bytes") from exc
+
+
+def upload_stream(
+    objects: ObjectStore, tenant_id: str, head: bytes, filename: str
+) -> StreamingUpload | None:
+    """An upload that sends a file part to the store while the API receives it, for
+    a file stored as sent (its first batch, `head`, shows which), on a store that
+    streams; `store_upload` takes it over. The key is under `tenant_id`, the
+    organisation sending it (the report's tenant is not known before the body is)."""
+    try:
+        content_type = sniff_content_type(head[:SNIFF_BYTES], filename)
+    except UnsupportedDocument:
+        return None
+    if cleans(content_type):
+        return None
+    return objects.stream_file(tenant_id, content_type=content_type)
 
 
 def stored_as_sent(head: bytes, filename: str) -> bool:
@@ -171,31 +201,43 @@ def put_cleaned(
 
 
 def put_while_checking(
-    objects: ObjectStore, tenant_id: str, spool: UploadSpool, content_type: str
+    objects: ObjectStore,
+    tenant_id: str,
+    spool: UploadSpool,
+    content_type: str,
+    stream: StreamingUpload | None = None,
 ) -> StoredObject:
-    """Stage the bytes in the store while the worker checks them; commit only when
-    the check passed, else abort (nothing refused is ever readable, nothing is left)."""
+    """Stage the bytes in the store while the worker checks them (what `stream` has
+    not sent yet, or all of them); commit only when the check passed, else abort
+    (nothing refused is ever readable, nothing is left)."""
     path = spool.path()
     refused = threading.Event()
     with ThreadPoolExecutor(1, thread_name_prefix="kjede-stage") as pool:
-        staging = pool.submit(
-            objects.stage_file,
-            tenant_id,
-            path,
-            sha256=spool.sha256(),
-            size=spool.size,
-            content_type=content_type,
-            cancelled=refused,
-        )
+        if stream is not None:
+            staging = pool.submit(
+                stream.finish, path, sha256=spool.sha256(), size=spool.size, cancelled=refused
+            )
+        else:
+            staging = pool.submit(
+                objects.stage_file,
+                tenant_id,
+                path,
+                sha256=spool.sha256(),
+                size=spool.size,
+                content_type=content_type,
+                cancelled=refused,
+            )
         try:
             # Stored as sent: the worker writes no cleaned copy (`cleans` is False).
             check_upload(str(path), os.devnull, content_type)
         except BaseException:
             refused.set()
+            if stream is not None:
+                stream.abort()  # the parts sent while receiving, and any still going
             with contextlib.suppress(Exception):
                 staging.result().abort()
             raise
-        staged = staging.result()
+        staged: StagedObject = staging.result()
     try:
         return staged.commit()
     except BaseException:

@@ -63,6 +63,7 @@ class SharedOriginal:
     filename: str
     object_key: str
     content_type: str
+    sha256: str  # the row's: what the object must hash to
 
 
 @dataclass(frozen=True)
@@ -282,7 +283,11 @@ def shared_originals_of(documents: list[dict[str, Any]]) -> Iterator[SharedOrigi
                 field=field,
             )
         yield SharedOriginal(
-            field, document["filename"], document["object_key"], document["content_type"]
+            field,
+            document["filename"],
+            document["object_key"],
+            document["content_type"],
+            document["sha256"],
         )
 
 
@@ -305,7 +310,7 @@ def scan_document(objects: ObjectStore, document: SharedOriginal) -> str | None:
     scripts). The document is read in a worker process with limits
     (`services.content.worker`); blocking, so call it from a worker thread."""
     with tempfile.NamedTemporaryFile(prefix="kjede-scan-") as copy:
-        for chunk in objects.open(document.object_key):
+        for chunk in objects.open(document.object_key, document.sha256):
             copy.write(chunk)
         copy.flush()
         try:

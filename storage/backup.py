@@ -5,23 +5,27 @@ A backup directory holds
     manifest.json       written last: a directory without it is no finished backup
     database.sqlite3    SQLite's online backup API, or
     database.pgdump     pg_dump --format=custom
-    references.txt      every object key the dumped rows name, one a line
+    references.txt      every object key the dumped rows name, one a line; an
+                        upload key is followed by the sha256 its row holds
     objects/            the objects, laid out as a local object store
     keys/               the files under the data directory (dev signing key,
                         url-signing secret, audit key, ...), and the signing and
                         audit keys when they are kept elsewhere
 
 The order never leaves a row without its object. A backup dumps the database
-first and copies the objects after: objects are content-addressed and only ever
-added, so every object a dumped row names is still in the store (the sweep
+first and copies the objects after: objects are only ever added (a key, of
+either kind, is written once), so every object a dumped row names is still in
+the store (the sweep
 removes only objects no row names, and only old ones), and the copy checks that
 each key of `references.txt` arrived. A restore copies the objects first and
 checks every referenced key is in the target store, intact, before it touches
 the database. Either may leave orphans (objects no row names); the sweep removes
 them.
 
-Every object is hashed on the way in and on the way out: its key is
-`<tenant>/<sha256>`, so the content must hash to the key. A restore then checks
+Every object is hashed on the way in and on the way out: a content-addressed key
+`<tenant>/<sha256>` names its hash, and an upload key `<tenant>/u-<id>` has it
+in its row (recorded in `references.txt`). An upload key no dumped row names is
+left out: nothing could verify it, and nothing in the dump needs it. A restore then checks
 the audit log's hash chain, that it holds exactly the entries the backup saw
 (so a truncated tail shows), and every document row against its object.
 """
@@ -38,7 +42,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,8 +60,8 @@ from storage.objects import (
     LocalObjectStore,
     ObjectNotFound,
     ObjectStore,
+    key_sha256,
     object_store_from_settings,
-    parse_object_key,
 )
 
 __all__ = [
@@ -71,7 +75,8 @@ __all__ = [
 
 MANIFEST = "manifest.json"
 FORMAT = "kjede-backup"
-VERSION = 1
+VERSION = 2  # 2: references.txt names an upload key's sha256
+READABLE_VERSIONS = (1, 2)
 SQLITE_FILE = "database.sqlite3"
 POSTGRES_FILE = "database.pgdump"
 REFERENCES_FILE = "references.txt"
@@ -96,6 +101,8 @@ class DatabaseSnapshot:
     references: frozenset[str]
     audit_entries: int
     audit_last_hash: str
+    # The sha256 of every referenced upload key (from its row): what it must hash to.
+    hashes: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,8 @@ class BackupSummary:
     keys: tuple[str, ...]
     # Unreferenced objects that did not hash to their key: left out, nothing needs them.
     corrupted_orphans: tuple[str, ...] = ()
+    # Unreferenced upload keys: no row holds their sha256, so they are left out.
+    skipped_orphans: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -150,10 +159,12 @@ def backup(settings: Settings, directory: Path) -> BackupSummary:
     finally:
         engine.dispose()
     references = directory / REFERENCES_FILE
-    _write_atomic(references, "".join(f"{key}\n" for key in sorted(snapshot.references)).encode())
+    _write_atomic(references, _references_text(snapshot.references, snapshot.hashes).encode())
 
     store = object_store_from_settings(settings)
-    copy = _copy_objects(store, LocalObjectStore(directory / OBJECTS_DIR), snapshot.references)
+    copy = _copy_objects(
+        store, LocalObjectStore(directory / OBJECTS_DIR), snapshot.references, snapshot.hashes
+    )
     keys = _save_keys(settings, directory)
     manifest = {
         "format": FORMAT,
@@ -185,7 +196,35 @@ def backup(settings: Settings, directory: Path) -> BackupSummary:
         copied=copy.copied,
         keys=tuple(key["file"] for key in keys),
         corrupted_orphans=tuple(copy.corrupted),
+        skipped_orphans=tuple(copy.skipped),
     )
+
+
+def _references_text(references: frozenset[str], hashes: Mapping[str, str]) -> str:
+    return "".join(
+        f"{key} {hashes[key]}\n" if key in hashes else f"{key}\n" for key in sorted(references)
+    )
+
+
+def _parse_references(text: str) -> tuple[frozenset[str], dict[str, str]]:
+    """`references.txt` back into (keys, sha256 of each upload key)."""
+    keys: set[str] = set()
+    hashes: dict[str, str] = {}
+    for line in text.splitlines():
+        key, _, sha256 = line.strip().partition(" ")
+        if not key:
+            continue
+        keys.add(key)
+        if sha256.strip():
+            hashes[key] = sha256.strip()
+    return frozenset(keys), hashes
+
+
+def _is_upload_key(key: str) -> bool:
+    try:
+        return key_sha256(key) is None
+    except ValueError:
+        return False  # malformed: reported where it is used
 
 
 def _dump_sqlite(url: str, directory: Path) -> tuple[Path, DatabaseSnapshot]:
@@ -249,7 +288,9 @@ def _read_snapshot(connection: Connection) -> DatabaseSnapshot:
     if revision is None:
         raise BackupError("the database is not migrated; there is nothing to back up")
     documents = connection.execute(select(func.count()).select_from(Document)).scalar_one()
-    references = frozenset(connection.scalars(select(Document.object_key).distinct()))
+    named = connection.execute(select(Document.object_key, Document.sha256).distinct()).all()
+    references = frozenset(key for key, _ in named)
+    hashes = {key: sha256 for key, sha256 in named if _is_upload_key(key)}
     last = connection.execute(
         select(AuditLogEntry.seq, AuditLogEntry.hash).order_by(AuditLogEntry.seq.desc()).limit(1)
     ).one_or_none()
@@ -258,6 +299,7 @@ def _read_snapshot(connection: Connection) -> DatabaseSnapshot:
         revision=revision,
         documents=documents,
         references=references,
+        hashes=hashes,
         audit_entries=entries,
         audit_last_hash=last.hash if last is not None else audit_log.GENESIS_HASH,
     )
@@ -269,19 +311,28 @@ class _Copy:
     size: int = 0
     copied: int = 0
     corrupted: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
 
 
-def _copy_objects(source: ObjectStore, target: LocalObjectStore, required: frozenset[str]) -> _Copy:
-    """Every object of the store into the backup; each referenced key must arrive."""
+def _copy_objects(
+    source: ObjectStore,
+    target: LocalObjectStore,
+    required: frozenset[str],
+    hashes: Mapping[str, str],
+) -> _Copy:
+    """Every object of the store into the backup (but upload keys no row names);
+    each referenced key must arrive."""
     copy = _Copy()
     seen: set[str] = set()
     for info in source.scan():
         seen.add(info.key)
-        _copy_into(source, target, info.key, copy, required=info.key in required)
+        _copy_into(
+            source, target, info.key, copy, hashes.get(info.key), required=info.key in required
+        )
     lost = []
     for key in sorted(required - seen):  # listed late (an eventually consistent listing)
         try:
-            _copy_into(source, target, key, copy, required=True)
+            _copy_into(source, target, key, copy, hashes.get(key), required=True)
         except ObjectNotFound:
             lost.append(key)
     if lost:
@@ -298,13 +349,19 @@ def _copy_into(
     target: ObjectStore,
     key: str,
     copy: _Copy,
+    sha256: str | None,
     *,
     required: bool,
     overwrite: bool = False,
 ) -> bool:
-    """Copy one object, hashed on both sides; unless `overwrite`, an object the target
-    holds already is kept (content addressing: same key, same bytes). True if copied."""
-    tenant_id, sha256 = parse_object_key(key)
+    """Copy one object, hashed on both sides against `sha256` (its row's) or its
+    content-addressed key; unless `overwrite`, an object the target holds already is
+    kept (a key is written once: same key, same bytes). True if copied. An upload
+    key without a `sha256` (no row names it) is skipped: nothing could verify it."""
+    expected = sha256 or key_sha256(key)
+    if expected is None:
+        copy.skipped.append(key)
+        return False
     if not overwrite:
         try:
             present = target.info(key)
@@ -316,17 +373,17 @@ def _copy_into(
             return False
     content_type = source.stat(key).content_type
     try:
-        with _ChunkReader(source.open(key)) as stream:
-            stored = target.put(
-                tenant_id,
+        with _ChunkReader(source.open(key, expected)) as stream:
+            stored = target.put_at(
+                key,
                 io.BufferedReader(stream, CHUNK_SIZE),
                 content_type=content_type,
-                expected_sha256=sha256,
+                expected_sha256=expected,
             )
     except ChecksumMismatch:
         if required:
             raise BackupError(
-                f"object {key} does not hash to its key: it is corrupted in the store "
+                f"object {key} does not hash to its sha256: it is corrupted in the store "
                 "and a document row names it"
             ) from None
         copy.corrupted.append(key)
@@ -432,7 +489,7 @@ def read_manifest(directory: Path) -> dict[str, Any]:
         raise BackupError(f"{path} is not valid JSON: {exc}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BackupError(f"{path} is not a kjede backup manifest")
-    if manifest.get("version") != VERSION:
+    if manifest.get("version") not in READABLE_VERSIONS:
         raise BackupError(f"backup format version {manifest.get('version')} is not supported")
     return manifest
 
@@ -452,10 +509,10 @@ def restore(settings: Settings, directory: Path, *, replace: bool = False) -> Re
         )
     dump = _checked_file(directory, database["file"], database["sha256"])
     references_info = manifest["references"]
-    references = frozenset(
-        _checked_file(directory, references_info["file"], references_info["sha256"])
-        .read_text(encoding="utf-8")
-        .split()
+    references, hashes = _parse_references(
+        _checked_file(directory, references_info["file"], references_info["sha256"]).read_text(
+            encoding="utf-8"
+        )
     )
     key_plan, missing_keys = _key_plan(settings, directory, manifest["keys"])
     engine = db.make_engine(url)
@@ -467,7 +524,9 @@ def restore(settings: Settings, directory: Path, *, replace: bool = False) -> Re
                 "empty database, or pass --replace to overwrite it"
             )
         store = object_store_from_settings(settings)
-        copy = _restore_objects(LocalObjectStore(directory / OBJECTS_DIR), store, references)
+        copy = _restore_objects(
+            LocalObjectStore(directory / OBJECTS_DIR), store, references, hashes
+        )
         keys = _restore_keys(key_plan)
         if dialect == "sqlite":
             _restore_sqlite(url, dump)
@@ -475,7 +534,7 @@ def restore(settings: Settings, directory: Path, *, replace: bool = False) -> Re
             _restore_postgres(url, dump, settings, clean=bool(tables))
         engine.dispose()  # connections opened before the restore see the old file
         audit_keys.install(settings)  # the key just restored (or KJEDE_AUDIT_KEY)
-        problems, documents, entries = _verify(engine, store, manifest, references)
+        problems, documents, entries = _verify(engine, store, manifest, references, hashes)
         revision = db.current_revision(engine)
     finally:
         engine.dispose()
@@ -502,7 +561,10 @@ def _checked_file(directory: Path, name: str, sha256: str) -> Path:
 
 
 def _restore_objects(
-    backup_store: LocalObjectStore, target: ObjectStore, references: frozenset[str]
+    backup_store: LocalObjectStore,
+    target: ObjectStore,
+    references: frozenset[str],
+    hashes: Mapping[str, str],
 ) -> _Copy:
     """Write every object of the backup (hashed as it is read and as it is written,
     and repairing a damaged copy in the target); every referenced key must end up
@@ -510,16 +572,19 @@ def _restore_objects(
     copy = _Copy()
     restored: set[str] = set()
     for info in backup_store.scan():
-        if _copy_into(backup_store, target, info.key, copy, required=False, overwrite=True):
+        sha256 = hashes.get(info.key)
+        if _copy_into(backup_store, target, info.key, copy, sha256, required=False, overwrite=True):
             restored.add(info.key)
     problems = []
     for key in sorted(references - restored):
         try:
-            _hash_object(target, key)
+            _hash_object(target, key, hashes.get(key))
         except ObjectNotFound:
             problems.append(f"{key} is missing")
         except ChecksumMismatch:
-            problems.append(f"{key} does not hash to its key")
+            problems.append(f"{key} does not hash to its sha256")
+        except ValueError:
+            problems.append(f"{key} has no sha256 in the backup's references")
     for key in copy.corrupted:
         if key in references:
             problems.append(f"{key} is corrupted in the backup")
@@ -531,9 +596,9 @@ def _restore_objects(
     return copy
 
 
-def _hash_object(store: ObjectStore, key: str) -> None:
+def _hash_object(store: ObjectStore, key: str, sha256: str | None) -> None:
     """Read the whole object; the store raises ChecksumMismatch if it is not intact."""
-    for _ in store.open(key):
+    for _ in store.open(key, sha256):
         pass
 
 
@@ -599,7 +664,11 @@ def _restore_postgres(url: str, dump: Path, settings: Settings, *, clean: bool) 
 
 
 def _verify(
-    engine: Engine, store: ObjectStore, manifest: dict[str, Any], references: frozenset[str]
+    engine: Engine,
+    store: ObjectStore,
+    manifest: dict[str, Any],
+    references: frozenset[str],
+    hashes: Mapping[str, str],
 ) -> tuple[list[str], int, int]:
     """The audit chain and tail, and every document row against its object."""
     problems = []
@@ -626,7 +695,7 @@ def _verify(
         )
         for row in rows:
             documents += 1
-            problem = _check_row(row.object_key, row.sha256, references)
+            problem = _check_row(row.object_key, row.sha256, references, hashes)
             if problem:
                 problems.append(f"document {row.id}: {problem}")
                 continue
@@ -647,13 +716,17 @@ def _verify(
     return problems, documents, result.entries
 
 
-def _check_row(key: str, sha256: str, references: frozenset[str]) -> str | None:
+def _check_row(
+    key: str, sha256: str, references: frozenset[str], hashes: Mapping[str, str]
+) -> str | None:
     try:
-        _, key_sha256 = parse_object_key(key)
+        named = key_sha256(key)
     except ValueError:
         return f"malformed object key {key!r}"
-    if key_sha256 != sha256:
+    if named is not None and named != sha256:
         return f"sha256 {sha256} differs from its object key {key}"
+    if named is None and key in references and hashes.get(key) != sha256:
+        return f"sha256 {sha256} differs from the backup's record of {key}"
     if key not in references:
         return f"object {key} is not among the backup's references"
     return None

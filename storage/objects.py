@@ -1,7 +1,16 @@
-"""Content-addressed object storage for uploaded documents.
+"""Object storage for uploaded documents and renditions.
 
-Objects are keyed `"{tenant_id}/{sha256}"`: identical uploads share one object,
-keys never need renaming, and every read can be verified against its key.
+Two kinds of key, both under a tenant prefix, both written once and never
+overwritten with other bytes:
+
+- `"{tenant_id}/{sha256}"`, content-addressed (`put`): renditions, and every
+  upload stored before uploads got keys of their own. Identical bytes share one
+  object, and a read is verified against the key.
+- `"{tenant_id}/u-{32 hex}"`, an upload key (`upload_key`): a fresh random name
+  per upload, known before the first byte, so the body can stream to its final
+  key while it is still being received (`stream_file`). Its sha256 lives in the
+  document row, and a read is verified against that (`open(key, sha256=...)`).
+
 Uploads and downloads stream in 1 MiB chunks so memory stays bounded whatever
 the file size. Two implementations: a local directory (embedded mode) and any
 plain S3 server (MinIO, SeaweedFS, AWS) through the `minio` client.
@@ -16,6 +25,7 @@ import io
 import json
 import os
 import re
+import secrets
 import tempfile
 import threading
 import urllib.parse
@@ -52,11 +62,14 @@ __all__ = [
     "StagedObject",
     "StagingCancelled",
     "StoredObject",
+    "StreamingUpload",
     "UnfinishedUpload",
     "content_disposition",
+    "key_sha256",
     "object_key",
     "object_store_from_settings",
     "parse_object_key",
+    "upload_key",
     "validate_tenant_id",
 ]
 
@@ -74,11 +87,14 @@ DEFAULT_CONTENT_TYPE = "application/octet-stream"
 # characters that are inert in both, and no leading dot (no "." / "..").
 _TENANT_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}")
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
+_UPLOAD_RE = re.compile(r"u-[0-9a-f]{32}")
 _SPOOL_PREFIXES = (".upload-", ".tmp-")  # LocalObjectStore's files on their way in
 
 
 @dataclass(frozen=True)
 class StoredObject:
+    """`sha256` is "" when `stat` describes an upload key (its row holds the hash)."""
+
     key: str
     sha256: str
     size: int
@@ -95,8 +111,9 @@ class ObjectInfo:
     modified: datetime.datetime
 
     @property
-    def sha256(self) -> str:
-        return self.key.rpartition("/")[2]
+    def sha256(self) -> str | None:
+        """The sha256 of a content-addressed key; None for an upload key."""
+        return key_sha256(self.key)
 
 
 @dataclass(frozen=True)
@@ -147,6 +164,40 @@ class StagedObject(Protocol):
         ...
 
 
+class StreamingUpload(Protocol):
+    """An upload sent to its key while the file it comes from is still being written
+    (`ObjectStore.stream_file`): `grow` sends every whole part the file holds so far,
+    `finish` sends the rest and hands over a `StagedObject` (still unreadable), and
+    `abort` drops whatever was sent. After `finish` returned, `abort` does nothing
+    (the staged object is the caller's to commit or abort)."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def content_type(self) -> str: ...
+
+    def grow(self, path: Path, written: int) -> None:
+        """The file at `path` now holds `written` bytes (flushed): send what is whole."""
+        ...
+
+    def finish(
+        self,
+        path: Path,
+        *,
+        sha256: str,
+        size: int,
+        cancelled: threading.Event | None = None,
+    ) -> StagedObject:
+        """Send the rest of the `size` bytes and wait for every part; on any failure
+        (or `cancelled`, then `StagingCancelled`) nothing is left and it raises."""
+        ...
+
+    def abort(self) -> None:
+        """Stop sending and discard what was sent; never raises."""
+        ...
+
+
 class ObjectStore(Protocol):
     """What the application needs from a blob store; see the module docstring."""
 
@@ -162,10 +213,23 @@ class ObjectStore(Protocol):
         """Store `stream` under `"{tenant_id}/{sha256}"`; nothing is visible unless it verified."""
         ...
 
+    def put_at(
+        self,
+        key: str,
+        stream: BinaryIO,
+        *,
+        content_type: str = DEFAULT_CONTENT_TYPE,
+        expected_sha256: str | None = None,
+    ) -> StoredObject:
+        """Store `stream` under `key` as it is (a backup's copy): verified against
+        `expected_sha256`, else against a content-addressed key."""
+        ...
+
     def put_file(
         self, tenant_id: str, path: Path, *, content_type: str = DEFAULT_CONTENT_TYPE
     ) -> StoredObject:
-        """Store the local file at `path` (hashed, then sent from the file, not copied)."""
+        """Store the local file at `path` under a new upload key (hashed, then sent
+        from the file, not copied)."""
         ...
 
     def stage_file(
@@ -179,13 +243,22 @@ class ObjectStore(Protocol):
         cancelled: threading.Event | None = None,
     ) -> StagedObject:
         """Send the local file at `path`, whose sha256 and size the caller computed,
-        without making it readable yet (see `StagedObject`): the upload can run while
-        the file is still being checked. Raises `StagingCancelled` (having stored
-        nothing) when `cancelled` is set before all bytes went out."""
+        under a new upload key without making it readable yet (see `StagedObject`):
+        the upload can run while the file is still being checked. Raises
+        `StagingCancelled` (having stored nothing) when `cancelled` is set before
+        all bytes went out."""
         ...
 
-    def open(self, key: str) -> Iterator[bytes]:
-        """Stream the object; raises ChecksumMismatch after the last chunk if it was corrupted."""
+    def stream_file(self, tenant_id: str, *, content_type: str) -> StreamingUpload | None:
+        """An upload to a new upload key that sends a file while it is being written,
+        or None when this store gains nothing from that (then `stage_file`). Nothing
+        is sent before the first `grow`."""
+        ...
+
+    def open(self, key: str, sha256: str | None = None) -> Iterator[bytes]:
+        """Stream the object; raises ChecksumMismatch after the last chunk if it does
+        not hash to `sha256` (the row's), or to its key when that is content-addressed
+        and no `sha256` is given. An upload key needs `sha256`."""
         ...
 
     def stat(self, key: str) -> StoredObject: ...
@@ -230,16 +303,43 @@ def validate_tenant_id(tenant_id: str) -> str:
     return tenant_id
 
 
-def object_key(tenant_id: str, sha256: str) -> str:
-    return f"{validate_tenant_id(tenant_id)}/{sha256}"
+def object_key(tenant_id: str, name: str) -> str:
+    """The key of `name` (a sha256, or an upload key's `u-...` name) in a tenant."""
+    if not _is_object_name(name):
+        raise ValueError(f"malformed object name: {name!r}")
+    return f"{validate_tenant_id(tenant_id)}/{name}"
+
+
+def upload_key(tenant_id: str) -> str:
+    """A new key for one upload: random, so known before the content is."""
+    return object_key(tenant_id, f"u-{secrets.token_hex(16)}")
+
+
+def _is_object_name(name: str) -> bool:
+    return bool(_SHA256_RE.fullmatch(name) or _UPLOAD_RE.fullmatch(name))
 
 
 def parse_object_key(key: str) -> tuple[str, str]:
-    """Split a key into (tenant_id, sha256); a malformed key could escape the store."""
-    tenant_id, sep, sha256 = key.partition("/")
-    if not sep or not _SHA256_RE.fullmatch(sha256):
+    """Split a key of either kind into (tenant_id, name); a malformed key could escape
+    the store."""
+    tenant_id, sep, name = key.partition("/")
+    if not sep or not _is_object_name(name):
         raise ValueError(f"malformed object key: {key!r}")
-    return validate_tenant_id(tenant_id), sha256
+    return validate_tenant_id(tenant_id), name
+
+
+def key_sha256(key: str) -> str | None:
+    """The sha256 a content-addressed key names; None for an upload key."""
+    _, name = parse_object_key(key)
+    return name if _SHA256_RE.fullmatch(name) else None
+
+
+def _expected_sha256(key: str, sha256: str | None) -> str:
+    """What `open` verifies against: the row's sha256, else a content-addressed key's."""
+    expected = sha256.lower() if sha256 else key_sha256(key)
+    if expected is None:
+        raise ValueError(f"reading {key} needs the sha256 its document row holds")
+    return expected
 
 
 def content_disposition(filename: str) -> str:
@@ -317,8 +417,8 @@ class LocalObjectStore:
         self.root = Path(root)
 
     def _path(self, key: str) -> Path:
-        tenant_id, sha256 = parse_object_key(key)
-        return self.root / tenant_id / sha256
+        tenant_id, name = parse_object_key(key)
+        return self.root / tenant_id / name
 
     @staticmethod
     def _meta_path(path: Path) -> Path:
@@ -333,10 +433,49 @@ class LocalObjectStore:
         expected_sha256: str | None = None,
         max_bytes: int | None = None,
     ) -> StoredObject:
+        return self._write(
+            tenant_id,
+            None,
+            stream,
+            content_type=content_type,
+            expected_sha256=expected_sha256,
+            max_bytes=max_bytes,
+        )
+
+    def put_at(
+        self,
+        key: str,
+        stream: BinaryIO,
+        *,
+        content_type: str = DEFAULT_CONTENT_TYPE,
+        expected_sha256: str | None = None,
+    ) -> StoredObject:
+        tenant_id, name = parse_object_key(key)
+        return self._write(
+            tenant_id,
+            name,
+            stream,
+            content_type=content_type,
+            expected_sha256=expected_sha256 or key_sha256(key),
+            max_bytes=None,
+        )
+
+    def _write(
+        self,
+        tenant_id: str,
+        name: str | None,
+        stream: BinaryIO,
+        *,
+        content_type: str,
+        expected_sha256: str | None,
+        max_bytes: int | None,
+    ) -> StoredObject:
+        """Spool, hash and verify into a dot-file, then rename it to `name` (the
+        sha256 when None: content-addressed)."""
         directory = private_directory(self.root / validate_tenant_id(tenant_id))
         # mkstemp creates 0600, and the renames below keep the mode.
-        fd, name = tempfile.mkstemp(dir=directory, prefix=".upload-")
-        tmp = Path(name)
+        fd, spooled = tempfile.mkstemp(dir=directory, prefix=".upload-")
+        tmp = Path(spooled)
         try:
             with os.fdopen(fd, "wb") as spool:
                 sha256, size = _spool(
@@ -344,20 +483,29 @@ class LocalObjectStore:
                 )
                 spool.flush()
                 os.fsync(spool.fileno())
-            path = directory / sha256
+            key = object_key(tenant_id, name or sha256)
+            path = directory / (name or sha256)
             # Last put wins for the content type, as an S3 overwrite would.
             meta = json.dumps({"content_type": content_type}).encode()
             _atomic_write(self._meta_path(path), meta)
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
-        return StoredObject(object_key(tenant_id, sha256), sha256, size, content_type)
+        return StoredObject(key, sha256, size, content_type)
 
     def put_file(
         self, tenant_id: str, path: Path, *, content_type: str = DEFAULT_CONTENT_TYPE
     ) -> StoredObject:
+        _, name = parse_object_key(upload_key(tenant_id))
         with open(path, "rb") as stream:
-            return self.put(tenant_id, stream, content_type=content_type)
+            return self._write(
+                tenant_id,
+                name,
+                stream,
+                content_type=content_type,
+                expected_sha256=None,
+                max_bytes=None,
+            )
 
     def stage_file(
         self,
@@ -370,7 +518,8 @@ class LocalObjectStore:
         cancelled: threading.Event | None = None,
     ) -> StagedObject:
         """A copy in a dot-file of the tenant's directory (verified against `sha256`),
-        renamed into place on commit."""
+        renamed to a new upload key on commit."""
+        key = upload_key(tenant_id)
         directory = private_directory(self.root / validate_tenant_id(tenant_id))
         fd, name = tempfile.mkstemp(dir=directory, prefix=".upload-")
         tmp = Path(name)
@@ -380,13 +529,17 @@ class LocalObjectStore:
                 spool.flush()
                 os.fsync(spool.fileno())
             if cancelled is not None and cancelled.is_set():
-                raise StagingCancelled(f"staging {tenant_id}/{sha256} was cancelled")
+                raise StagingCancelled(f"staging {key} was cancelled")
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        return _LocalStaged(
-            self, tmp, StoredObject(object_key(tenant_id, sha256), sha256, size, content_type)
-        )
+        return _LocalStaged(self, tmp, StoredObject(key, sha256, size, content_type))
+
+    def stream_file(self, tenant_id: str, *, content_type: str) -> StreamingUpload | None:
+        """None: a local copy made while receiving would gain nothing over the spool
+        the receiver already writes (`stage_file` copies it once checked)."""
+        validate_tenant_id(tenant_id)
+        return None
 
     def _content_type(self, path: Path) -> str:
         try:
@@ -396,13 +549,14 @@ class LocalObjectStore:
         content_type = meta.get("content_type") if isinstance(meta, dict) else None
         return content_type if isinstance(content_type, str) else DEFAULT_CONTENT_TYPE
 
-    def open(self, key: str) -> Iterator[bytes]:
+    def open(self, key: str, sha256: str | None = None) -> Iterator[bytes]:
+        expected = _expected_sha256(key, sha256)
         path = self._path(key)
         try:
             file = path.open("rb")
         except FileNotFoundError:
             raise ObjectNotFound(key) from None
-        return _verified(self._read(file), key, path.name)
+        return _verified(self._read(file), key, expected)
 
     @staticmethod
     def _read(file: BinaryIO) -> Generator[bytes]:
@@ -416,7 +570,7 @@ class LocalObjectStore:
             size = path.stat().st_size
         except FileNotFoundError:
             raise ObjectNotFound(key) from None
-        return StoredObject(key, path.name, size, self._content_type(path))
+        return StoredObject(key, key_sha256(key) or "", size, self._content_type(path))
 
     def list(self, tenant_id: str) -> Iterator[StoredObject]:
         directory = self.root / validate_tenant_id(tenant_id)
@@ -425,7 +579,7 @@ class LocalObjectStore:
         except FileNotFoundError:
             return
         for name in names:
-            if _SHA256_RE.fullmatch(name):
+            if _is_object_name(name):
                 try:
                     yield self.stat(object_key(tenant_id, name))
                 except ObjectNotFound:
@@ -461,7 +615,7 @@ class LocalObjectStore:
             except FileNotFoundError:
                 continue
             for name in names:
-                if _SHA256_RE.fullmatch(name):
+                if _is_object_name(name):
                     try:
                         yield self.info(object_key(tenant, name))
                     except ObjectNotFound:
@@ -535,8 +689,9 @@ class _LocalStaged:
 class S3ObjectStore:
     """Any plain S3 server through `minio`; content type is the object's Content-Type.
 
-    Uploads are spooled to a local temp file first: the sha256 (and so the key)
-    is known, and verified, before a single byte reaches the bucket.
+    `put` spools to a local temp file first: the sha256 (and so the key) is known,
+    and verified, before a single byte reaches the bucket. An upload key needs no
+    hash up front: `stream_file` sends a file while it is still being received.
     """
 
     def __init__(
@@ -614,6 +769,25 @@ class S3ObjectStore:
             staged.abort()
             raise
 
+    def put_at(
+        self,
+        key: str,
+        stream: BinaryIO,
+        *,
+        content_type: str = DEFAULT_CONTENT_TYPE,
+        expected_sha256: str | None = None,
+    ) -> StoredObject:
+        parse_object_key(key)
+        with tempfile.TemporaryFile(prefix="kjede-upload-") as spool:
+            sha256, size = _spool(
+                stream,
+                spool,
+                expected_sha256=expected_sha256 or key_sha256(key),
+                max_bytes=None,
+            )
+            self._send(key, spool, size, content_type)
+        return StoredObject(key, sha256, size, content_type)
+
     def stage_file(
         self,
         tenant_id: str,
@@ -628,41 +802,15 @@ class S3ObjectStore:
         a multipart upload whose parts are sent now, PARTS_IN_FLIGHT at a time, each
         streamed from its range of the file; `commit` completes it (the object appears
         whole, at once), `abort` aborts it (the parts are dropped)."""
-        stored = StoredObject(object_key(tenant_id, sha256), sha256, size, content_type)
-        if size <= PART_SIZE:
-            return _S3DeferredPut(self, path, stored)
-        if not self._bucket_ready:
-            self.ensure_bucket()
-        upload_id = self._client._create_multipart_upload(
-            self.bucket, stored.key, {"Content-Type": content_type}
-        )
-        staged = _S3Multipart(self, upload_id, stored)
-        stop = threading.Event()
-        futures: list[Future[Part]] = []
-        try:
-            for number, start in enumerate(range(0, size, PART_SIZE), start=1):
-                length = min(PART_SIZE, size - start)
-                futures.append(
-                    self._parts.submit(
-                        self._send_part,
-                        stored.key,
-                        upload_id,
-                        number,
-                        path,
-                        start,
-                        length,
-                        (stop, cancelled),
-                    )
-                )
-            staged.parts = [future.result() for future in futures]
-            if cancelled is not None and cancelled.is_set():
-                raise StagingCancelled(f"staging {stored.key} was cancelled")
-        except BaseException:
-            stop.set()
-            wait(futures)
-            staged.abort()
-            raise
-        return staged
+        upload = _S3Stream(self, upload_key(tenant_id), content_type)
+        return upload.finish(path, sha256=sha256, size=size, cancelled=cancelled)
+
+    def stream_file(self, tenant_id: str, *, content_type: str) -> StreamingUpload | None:
+        """A multipart upload begun when the file holds its first whole part; each
+        part goes out (PARTS_IN_FLIGHT at a time, streamed from its range of the
+        file) as soon as the file holds it. Completed only by the staged object's
+        `commit`: until then nothing is readable."""
+        return _S3Stream(self, upload_key(tenant_id), content_type)
 
     def _send_part(
         self,
@@ -712,13 +860,13 @@ class S3ObjectStore:
         )
         _raise_for_put(response, key)
 
-    def open(self, key: str) -> Iterator[bytes]:
-        _, sha256 = parse_object_key(key)
+    def open(self, key: str, sha256: str | None = None) -> Iterator[bytes]:
+        expected = _expected_sha256(key, sha256)
         try:
             response = self._client.get_object(self.bucket, key)
         except S3Error as exc:
             raise _not_found(exc, key) from exc
-        return _verified(self._read(response), key, sha256)
+        return _verified(self._read(response), key, expected)
 
     @staticmethod
     def _read(response: BaseHTTPResponse) -> Generator[bytes]:
@@ -729,7 +877,7 @@ class S3ObjectStore:
             response.release_conn()
 
     def stat(self, key: str) -> StoredObject:
-        _, sha256 = parse_object_key(key)
+        sha256 = key_sha256(key) or ""
         try:
             info = self._client.stat_object(self.bucket, key)
         except S3Error as exc:
@@ -815,6 +963,100 @@ class S3ObjectStore:
         except S3Error as exc:
             if exc.code != "NoSuchUpload":
                 raise
+
+
+class _S3Stream:
+    """A multipart upload fed from a file that grows (see `StreamingUpload`). Its
+    parts are read from the file when sent, so memory does not grow with the file
+    however far the sending lags behind."""
+
+    def __init__(self, store: S3ObjectStore, key: str, content_type: str) -> None:
+        self.store = store
+        self.key = key
+        self.content_type = content_type
+        self._upload_id: str | None = None
+        self._futures: list[Future[Part]] = []
+        self._sent = 0  # bytes handed to part uploads
+        self._stop = threading.Event()
+        self._cancelled: threading.Event | None = None
+        self._handed_over = False
+        self._lock = threading.Lock()
+
+    def grow(self, path: Path, written: int) -> None:
+        with self._lock:
+            if self._stop.is_set() or self._handed_over:
+                return
+            while written - self._sent >= PART_SIZE:
+                self._submit(path, PART_SIZE)
+
+    def _submit(self, path: Path, length: int) -> None:
+        """Send the next `length` bytes as the next part (the lock is held)."""
+        store = self.store
+        if self._upload_id is None:
+            if not store._bucket_ready:
+                store.ensure_bucket()
+            self._upload_id = store._client._create_multipart_upload(
+                store.bucket, self.key, {"Content-Type": self.content_type}
+            )
+        number = len(self._futures) + 1
+        self._futures.append(
+            store._parts.submit(
+                store._send_part,
+                self.key,
+                self._upload_id,
+                number,
+                path,
+                self._sent,
+                length,
+                (self._stop, self._cancelled),
+            )
+        )
+        self._sent += length
+
+    def finish(
+        self,
+        path: Path,
+        *,
+        sha256: str,
+        size: int,
+        cancelled: threading.Event | None = None,
+    ) -> StagedObject:
+        stored = StoredObject(self.key, sha256, size, self.content_type)
+        try:
+            with self._lock:
+                if self._stop.is_set():
+                    raise StagingCancelled(f"the upload to {self.key} was aborted")
+                self._cancelled = cancelled
+                if self._upload_id is None and size <= PART_SIZE:
+                    self._handed_over = True
+                    return _S3DeferredPut(self.store, path, stored)
+                while self._sent < size:
+                    self._submit(path, min(PART_SIZE, size - self._sent))
+                upload_id, futures = self._upload_id, list(self._futures)
+                assert upload_id is not None  # size > 0 bytes were submitted
+            parts = [future.result() for future in futures]
+            if cancelled is not None and cancelled.is_set():
+                raise StagingCancelled(f"staging {self.key} was cancelled")
+        except BaseException:
+            self.abort()
+            raise
+        with self._lock:
+            if self._stop.is_set():  # aborted meanwhile (the request was closed)
+                raise StagingCancelled(f"the upload to {self.key} was aborted")
+            self._handed_over = True
+        return _S3Multipart(self.store, upload_id, stored, parts)
+
+    def abort(self) -> None:
+        with self._lock:
+            if self._handed_over:
+                return
+            self._stop.set()
+            upload_id, futures = self._upload_id, list(self._futures)
+        wait(futures)
+        if upload_id is not None:
+            store = self.store
+            with contextlib.suppress(Exception):
+                store._client._abort_multipart_upload(store.bucket, self.key, upload_id)
 
 
 @dataclass

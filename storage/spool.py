@@ -10,6 +10,13 @@ named temporary file (mode 0600, removed on close). A file whose first batch
 shows that nobody will ask for its hash (`hash_if`: a PDF is stored cleaned,
 under the cleaned copy's hash) is not hashed on the way; `sha256()` then reads
 it once, should it be asked after all.
+
+A spool may also send itself to the object store while it is written
+(`stream_if`: a file stored as sent, on a store that streams): every batch
+written and flushed is offered to a `StreamingUpload`, which sends each whole
+part from the file. Whoever stores the file takes the upload over
+(`take_stream`); a spool closed with its upload not taken aborts it, in the
+background (the parser closes spools on the event loop when a client hangs up).
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
+
+from storage.objects import StreamingUpload
 
 __all__ = ["FLUSH_BYTES", "ROLLOVER", "UploadSpool"]
 
@@ -48,11 +57,14 @@ class UploadSpool:
         rollover: int = ROLLOVER,
         prefix: str = "kjede-upload-",
         hash_if: Callable[[bytes], bool] | None = None,
+        stream_if: Callable[[bytes], StreamingUpload | None] | None = None,
     ) -> None:
         self._rollover = rollover
         self._prefix = prefix
         self._hash_if = hash_if
         self._hashing = True
+        self._stream_if = stream_if
+        self._stream: StreamingUpload | None = None
         self._digest = hashlib.sha256()
         self._pending = bytearray()
         self._memory: io.BytesIO | None = io.BytesIO()
@@ -84,8 +96,11 @@ class UploadSpool:
         with self._lock:
             if self.closed or not data:
                 return
-            if self._written == 0 and self._hash_if is not None:
-                self._hashing = self._hash_if(data)
+            if self._written == 0:
+                if self._hash_if is not None:
+                    self._hashing = self._hash_if(data)
+                if self._stream_if is not None:
+                    self._stream = self._stream_if(data)
             if self._hashing:
                 self._digest.update(data)
             if self._named is None and self._written + len(data) > self._rollover:
@@ -94,6 +109,9 @@ class UploadSpool:
             file.seek(self._written)
             file.write(data)
             self._written += len(data)
+            if self._stream is not None and self._named is not None:
+                file.flush()  # the parts are read from the file by name
+                self._stream.grow(Path(self._named.name), self._written)
 
     def flush_pending(self) -> None:
         if self._pending:
@@ -130,6 +148,14 @@ class UploadSpool:
                     self._digest.update(chunk)
                 self._hashing = True
         return self._digest.hexdigest()
+
+    def take_stream(self) -> StreamingUpload | None:
+        """The upload sending this spool while it was written, now the caller's to
+        `finish` or `abort` (None when there is none); everything is written first."""
+        self.flush_pending()
+        with self._lock:
+            stream, self._stream = self._stream, None
+        return stream
 
     def path(self) -> Path:
         """The spool as a named file on disk, complete (a small one is written out now)."""
@@ -171,6 +197,11 @@ class UploadSpool:
     def close(self) -> None:
         with self._lock:
             self._pending.clear()
+            stream, self._stream = self._stream, None
+            if stream is not None:  # nobody took it: the request ended without storing
+                threading.Thread(
+                    target=stream.abort, name="kjede-upload-abort", daemon=True
+                ).start()
             if self._memory is not None:
                 self._memory.close()
                 self._memory = None

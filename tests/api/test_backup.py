@@ -83,6 +83,14 @@ def table_names(settings: Settings) -> list[str]:
         engine.dispose()
 
 
+def row_sha256(engine: Engine, key: str) -> str:
+    with engine.connect() as connection:
+        found = connection.execute(
+            text("SELECT sha256 FROM documents WHERE object_key = :key"), {"key": key}
+        ).scalar_one()
+    return str(found)
+
+
 def backed_up(
     monkeypatch: pytest.MonkeyPatch, settings: Settings, directory: Path
 ) -> dict[str, Any]:
@@ -123,6 +131,13 @@ def test_round_trip_answers_the_same_query_and_the_audit_log_verifies(
     assert manifest["database"]["dialect"] == engine.dialect.name  # sqlite or postgresql
     assert manifest["database"]["documents"] == 5
     assert manifest["objects"]["count"] == len(source_objects) == 5
+    # Both kinds of key: the original's upload key with its row's sha256 beside it,
+    # the renditions' content-addressed keys alone.
+    lines = (directory / "references.txt").read_text().splitlines()
+    uploads = [line.split() for line in lines if "/u-" in line]
+    assert len(uploads) == 1 and len(lines) == 5
+    assert uploads[0][1] == row_sha256(engine, uploads[0][0])
+    assert all(len(line.split()) == 1 for line in lines if "/u-" not in line)
     assert manifest["audit_log"]["entries"] > 0
     assert stat.S_IMODE(directory.stat().st_mode) == 0o700
     saved = {key["path"] for key in manifest["keys"]}
@@ -226,9 +241,10 @@ def test_a_damaged_object_stops_the_restore_before_the_database(
     world_with_history(client, world)
     directory = tmp_path / "backup"
     backed_up(monkeypatch, settings, directory)
-    referenced = (directory / "references.txt").read_text().split()
-    tenant, sha256 = referenced[0].split("/")
-    damaged = directory / "objects" / tenant / sha256
+    references = (directory / "references.txt").read_text().splitlines()
+    referenced = [line.split()[0] for line in references if "/u-" in line]  # an upload key
+    tenant, name = referenced[0].split("/")
+    damaged = directory / "objects" / tenant / name
     damaged.write_bytes(damaged.read_bytes()[:-1])
 
     result = cli(monkeypatch, restored_settings, "restore", str(directory))
@@ -305,6 +321,55 @@ def test_a_row_without_its_object_fails_the_backup(
     assert result.exit_code == 2
     assert "missing from the store" in words(result) and lost in words(result)
     assert not (directory / MANIFEST).exists()
+
+
+def test_an_upload_corrupted_in_the_store_fails_the_backup(
+    client: TestClient,
+    world: World,
+    settings: Settings,
+    engine: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An upload key says nothing of its content: the row's sha256 is what the copy
+    is checked against."""
+    world_with_history(client, world)
+    objects = object_store_from_settings(settings)
+    (key,) = [key for key in stored_keys(objects) if "/u-" in key]
+    path = settings.object_dir / key
+    path.write_bytes(b"X" + path.read_bytes()[1:])  # same size, other bytes
+    directory = tmp_path / "backup"
+
+    result = cli(monkeypatch, settings, "backup", str(directory))
+
+    assert result.exit_code == 2
+    assert f"object {key} does not hash to its sha256" in words(result)
+    assert not (directory / MANIFEST).exists()
+
+
+def test_an_upload_no_row_names_is_left_out_of_the_backup(
+    client: TestClient,
+    world: World,
+    settings: Settings,
+    restored_settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Nothing could verify it (no row holds its sha256) and nothing dumped needs it."""
+    world_with_history(client, world)
+    objects = object_store_from_settings(settings)
+    spool = tmp_path / "orphan.txt"
+    spool.write_bytes(b"uploaded, and the row never committed")
+    orphan = objects.put_file("tenant-a", spool)
+    directory = tmp_path / "backup"
+
+    manifest = backed_up(monkeypatch, settings, directory)
+
+    assert manifest["objects"]["count"] == 5
+    assert not (directory / "objects" / orphan.key).exists()
+    restored = cli(monkeypatch, restored_settings, "restore", str(directory))
+    assert restored.exit_code == 0, restored.output
+    assert orphan.key not in stored_keys(object_store_from_settings(restored_settings))
 
 
 def test_an_interrupted_backup_resumes(

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from typing import Any
 
+import pytest
 from fpdf import FPDF
+from sqlalchemy import Engine, select
 from starlette.testclient import TestClient
 
 from services.content.files import pdf_text
+from settings import Settings
+from storage.models import Document
+from storage.objects import ChecksumMismatch, key_sha256
 from tests.conftest import World, error_codes, gql
 from tests.reports_world import (
     ReportsWorld,
@@ -198,3 +204,28 @@ def test_a_download_url_for_a_restricted_original_is_logged(
     assert reads() == []
     gql(client, query, w.tokens["oslo"], {"id": report_id})
     assert reads() == [("read_restricted", "document")]
+
+
+def test_an_upload_keeps_its_sha256_in_its_row_and_a_corrupted_one_is_refused(
+    client: TestClient, world: World, engine: Engine, settings: Settings
+) -> None:
+    """The key of an upload says nothing of its content (storage/objects.py): a
+    download is verified against the row's sha256."""
+    w = build_reports_world(client, world)
+    report_id = create_inspection(client, w)
+    content = b"Site visit notes: overtime records and payroll ledgers checked.\n" * 40_000
+    body = upload(client, w.tokens["auditor"], report_id, "notes.txt", content, "RESTRICTED")
+    document = body["data"]["uploadDocument"]
+    with engine.connect() as connection:
+        key, sha256 = connection.execute(
+            select(Document.object_key, Document.sha256).where(Document.report_id == report_id)
+        ).one()
+    assert document["sha256"] == sha256 == hashlib.sha256(content).hexdigest()
+    assert key_sha256(key) is None  # an upload key
+    assert fetch(client, document["downloadUrl"]) == content
+
+    path = settings.object_dir / key
+    path.write_bytes(b"X" + path.read_bytes()[1:])  # same size, other bytes
+
+    with pytest.raises(ChecksumMismatch):
+        client.get(document["downloadUrl"])

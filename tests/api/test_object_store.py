@@ -30,7 +30,9 @@ from storage.objects import (
     S3ObjectStore,
     StagingCancelled,
     content_disposition,
+    key_sha256,
     object_store_from_settings,
+    parse_object_key,
     validate_tenant_id,
 )
 
@@ -45,6 +47,8 @@ class Backend:
     raw_names: Callable[[str], list[str]]  # everything physically stored for a tenant
     # Uploads begun and neither completed nor aborted (S3 multipart uploads).
     unfinished: Callable[[str], list[str]] = field(default=lambda tenant_id: [])
+    # Sends an upload while it is received (`ObjectStore.stream_file`): S3.
+    streams: bool = False
 
 
 def local_backend(root: Path) -> Backend:
@@ -79,8 +83,8 @@ def payload(size: int, seed: int = 0) -> bytes:
     return random.Random(seed).randbytes(size)
 
 
-def read_all(store: ObjectStore, key: str) -> bytes:
-    return b"".join(store.open(key))
+def read_all(store: ObjectStore, key: str, sha256: str | None = None) -> bytes:
+    return b"".join(store.open(key, sha256))
 
 
 def sha256(data: bytes) -> str:
@@ -288,6 +292,10 @@ def test_unsafe_tenant_ids_rejected(backend: Backend, bad: str) -> None:
         f"t/{'A' * 64}",
         f"t/{'a' * 64}/extra",
         f"t/{'a' * 64}.meta.json",
+        "t/u-abc",
+        f"t/u-{'A' * 32}",
+        f"t/u-{'a' * 32}.meta.json",
+        f"t/.upload-{'a' * 32}",
     ],
 )
 def test_malformed_keys_rejected(store: ObjectStore, key: str) -> None:
@@ -410,15 +418,17 @@ def test_a_staged_object_is_readable_only_once_committed(
         tenant, path, sha256=sha256(data), size=size, content_type="text/plain"
     )
 
+    key = staged.stored.key
+    assert key.startswith(f"{tenant}/u-") and key_sha256(key) is None  # an upload key
     with pytest.raises(ObjectNotFound):
-        store.stat(f"{tenant}/{sha256(data)}")
+        store.stat(key)
     assert list(store.list(tenant)) == []
     if size > 8 * MiB:  # sent already, where no reader looks
         spools = [name for name in backend.raw_names(tenant) if name.startswith(".")]
-        assert spools or backend.unfinished(tenant) == [f"{tenant}/{sha256(data)}"]
+        assert spools or backend.unfinished(tenant) == [key]
     stored = staged.commit()
-    assert stored.key == f"{tenant}/{sha256(data)}"
-    assert read_all(store, stored.key) == data
+    assert (stored.key, stored.sha256, stored.size) == (key, sha256(data), size)
+    assert read_all(store, stored.key, stored.sha256) == data
     assert store.stat(stored.key).content_type == "text/plain"
     assert not [name for name in backend.raw_names(tenant) if name.startswith(".")]  # no spool
     assert backend.unfinished(tenant) == []
@@ -451,3 +461,64 @@ def test_a_cancelled_staging_stores_nothing(backend: Backend, tenant: str, tmp_p
 
     assert backend.raw_names(tenant) == []
     assert backend.unfinished(tenant) == []
+
+
+# --- upload keys: not derived from the content, verified against the row's sha256 ----
+
+
+def test_every_upload_gets_its_own_key(backend: Backend, tenant: str, tmp_path: Path) -> None:
+    """No deduplication of uploads: the same bytes twice are two objects, each
+    removable on its own (the sweep deletes by key)."""
+    data = payload(MiB + 7, seed=3)
+    path = staged_file(tmp_path, data)
+
+    first = backend.store.put_file(tenant, path, content_type="text/csv")
+    second = backend.store.put_file(tenant, path, content_type="text/csv")
+
+    assert first.key != second.key
+    assert first.sha256 == second.sha256 == sha256(data)
+    assert {parse_object_key(first.key)[0], parse_object_key(second.key)[0]} == {tenant}
+    assert sorted(info.key for info in backend.store.scan(tenant)) == sorted(
+        [first.key, second.key]
+    )
+    assert {info.sha256 for info in backend.store.scan(tenant)} == {None}  # not in the key
+    backend.store.delete(first.key)
+    assert read_all(backend.store, second.key, second.sha256) == data
+
+
+def test_an_upload_key_is_read_against_the_sha256_it_is_given(
+    backend: Backend, tenant: str, tmp_path: Path
+) -> None:
+    data = payload(MiB + 9, seed=4)
+    stored = backend.store.put_file(tenant, staged_file(tmp_path, data))
+
+    assert read_all(backend.store, stored.key, stored.sha256) == data
+    with pytest.raises(ValueError, match="needs the sha256"):
+        read_all(backend.store, stored.key)  # nothing to verify against
+    with pytest.raises(ChecksumMismatch):
+        read_all(backend.store, stored.key, sha256(b"other bytes"))
+    backend.corrupt(stored.key, data[:-1] + b"\x00")
+    with pytest.raises(ChecksumMismatch):
+        read_all(backend.store, stored.key, stored.sha256)
+
+
+def test_put_at_keeps_the_key_and_verifies(backend: Backend, tenant: str) -> None:
+    """What a backup copies with: any key as it is, verified against the row's hash."""
+    key = f"{tenant}/u-{'ab' * 16}"
+    data = b"copied from a backup"
+
+    with pytest.raises(ChecksumMismatch):
+        backend.store.put_at(key, io.BytesIO(data), expected_sha256=sha256(b"not this"))
+    assert backend.raw_names(tenant) == []
+    stored = backend.store.put_at(
+        key, io.BytesIO(data), content_type="text/plain", expected_sha256=sha256(data)
+    )
+
+    assert (stored.key, stored.sha256) == (key, sha256(data))
+    assert read_all(backend.store, key, sha256(data)) == data
+    assert backend.store.stat(key).content_type == "text/plain"
+
+
+def test_the_local_store_does_not_stream(tmp_path: Path) -> None:
+    """Its `stage_file` copies the checked spool once; S3 streams (test_object_store_s3)."""
+    assert LocalObjectStore(tmp_path).stream_file("t", content_type="text/plain") is None

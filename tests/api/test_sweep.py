@@ -190,20 +190,59 @@ def test_dry_run_lists_an_old_orphan_and_apply_removes_only_it(
 
 
 def test_an_object_shared_by_several_rows_stays_while_one_names_it(
+    engine: Engine, objects: ObjectStore, world: World
+) -> None:
+    """A content-addressed object (a rendition, an upload from before upload keys)
+    may back several rows."""
+    oslo = world.org("Oslo kommune")
+    shared = objects.put(oslo, io.BytesIO(b"the same bytes, two rows"))
+    factory = db.make_session_factory(engine)
+    with db.transaction(factory) as session:
+        for name in ("a.txt", "b.txt"):
+            session.add(
+                Document(
+                    owner_id=oslo,
+                    filename=name,
+                    content_type="text/plain",
+                    size=shared.size,
+                    sha256=shared.sha256,
+                    object_key=shared.key,
+                    classification=Classification.RESTRICTED,
+                )
+            )
+    with db.transaction(factory) as session:
+        session.execute(delete(Document).where(Document.filename == "a.txt"))
+
+    assert not later_sweep(engine, objects, apply=True).orphans
+    assert stored_keys(objects) == {shared.key}
+
+
+def test_the_same_file_uploaded_twice_is_two_objects_each_kept_by_its_own_row(
     client: TestClient, world: World, engine: Engine, objects: ObjectStore
 ) -> None:
+    """Uploads are not deduplicated: each has its own key, and its object goes when
+    its own row does, whatever other row holds the same bytes."""
     w = build_reports_world(client, world)
     first, second = create_inspection(client, w), create_inspection(client, w)
     content = pdf_with_author("same file twice")
     for report_id in (first, second):
         body = upload(client, w.tokens["auditor"], report_id, "a.pdf", content, "SHARED")
         assert body.get("data"), body
-    (key,) = referenced_keys(engine)
-    with db.transaction(db.make_session_factory(engine)) as session:
+    factory = db.make_session_factory(engine)
+    with factory() as session:
+        rows = {
+            row.report_id: (row.object_key, row.sha256)
+            for row in session.scalars(select(Document).where(Document.is_rendition.is_(False)))
+        }
+    assert rows[first][0] != rows[second][0] and rows[first][1] == rows[second][1]
+    with db.transaction(factory) as session:
         session.execute(delete(Document).where(Document.report_id == first))
 
-    assert not later_sweep(engine, objects, apply=True).orphans
-    assert stored_keys(objects) == {key}
+    applied = later_sweep(engine, objects, apply=True)
+
+    assert [o.key for o in applied.orphans] == [rows[first][0]]
+    assert stored_keys(objects) == {rows[second][0]}
+    assert assert_documents_download(client, w.tokens["oslo"], second) == 1
 
 
 def test_an_upload_staged_by_a_process_that_died_is_discarded(
@@ -222,7 +261,7 @@ def test_an_upload_staged_by_a_process_that_died_is_discarded(
     assert not sweep(engine, objects, grace=DAY, apply=True).unfinished  # young: kept
     dry = later_sweep(engine, objects, apply=False)
     (left,) = dry.unfinished
-    assert left.key == f"{oslo}/{sha}" or left.key.startswith(f"{oslo}/.upload-")
+    assert left.key.startswith((f"{oslo}/u-", f"{oslo}/.upload-"))
     assert [u.key for u in later_sweep(engine, objects, apply=False).unfinished] == [left.key]
 
     applied = later_sweep(engine, objects, apply=True)
@@ -230,8 +269,9 @@ def test_an_upload_staged_by_a_process_that_died_is_discarded(
     assert [u.key for u in applied.unfinished] == [left.key]
     assert not later_sweep(engine, objects, apply=False).unfinished
     assert stored_keys(objects) == set()
-    with pytest.raises(ObjectNotFound):
-        objects.info(f"{oslo}/{sha}")
+    if left.key.startswith(f"{oslo}/u-"):
+        with pytest.raises(ObjectNotFound):
+            objects.info(left.key)
 
 
 def test_an_upload_whose_row_is_not_committed_yet_survives(

@@ -10,22 +10,27 @@ tests/integration/test_upload_staging_s3.py.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import hashlib
 import io
 import os
 import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import anyio
 import httpx
 import pytest
+from starlette.requests import ClientDisconnect
 
 from api.uploads import SpooledUpload, UploadRequest
 from domain.errors import InvalidInput
 from services import documents
 from services.documents import Upload, store_upload
-from storage.objects import ObjectStore, StagedObject
+from storage.objects import ObjectStore, StagedObject, StoredObject
 from storage.spool import ROLLOVER, UploadSpool
 from tests.api.test_object_store import (
     Backend,
@@ -205,7 +210,7 @@ def test_the_worker_checks_the_api_spool_in_place(
         stored = store(backend.store, tenant, spool, "notes.txt")
         assert checked == [str(spool.path())]  # not a copy of it
     assert stored.sha256 == hashlib.sha256(content).hexdigest()
-    assert read_all(backend.store, stored.key) == content
+    assert read_all(backend.store, stored.key, stored.sha256) == content
 
 
 # --- check and store side by side ----------------------------------------------
@@ -241,7 +246,7 @@ def test_a_file_stored_as_sent_is_staged_while_it_is_checked(
     monkeypatch.setattr(documents, "check_upload", check_once_staging_began)
     with spooled(content) as spool:
         stored = store(observed, tenant, spool, "notes.txt")  # type: ignore[arg-type]
-    assert read_all(backend.store, stored.key) == content
+    assert read_all(backend.store, stored.key, stored.sha256) == content
 
 
 @pytest.mark.parametrize("size", [2 * MiB, LARGE])
@@ -294,7 +299,7 @@ def test_a_pdf_is_stored_cleaned(backend: Backend, tenant: str) -> None:
     with spooled(original) as spool:
         stored = store(backend.store, tenant, spool, "scan.pdf")
 
-    kept = read_all(backend.store, stored.key)
+    kept = read_all(backend.store, stored.key, stored.sha256)
     assert b"Kari Nordmann" in original and b"Kari Nordmann" not in kept
     assert b"Scanner 3000" not in kept and kept.startswith(b"%PDF-")
     assert stored.sha256 == hashlib.sha256(kept).hexdigest() and stored.size == len(kept)
@@ -302,15 +307,16 @@ def test_a_pdf_is_stored_cleaned(backend: Backend, tenant: str) -> None:
     assert backend.unfinished(tenant) == []
 
 
-def test_a_file_stored_as_sent_keeps_its_bytes_under_their_sha256(
+def test_a_file_stored_as_sent_keeps_its_bytes_and_their_sha256(
     backend: Backend, tenant: str
 ) -> None:
     content = text_bytes(LARGE)
     with spooled(content) as spool:
         stored = store(backend.store, tenant, spool, "notes.csv")
-    assert stored.key == f"{tenant}/{hashlib.sha256(content).hexdigest()}"
+    assert stored.key.startswith(f"{tenant}/u-")  # an upload key, not the content's hash
+    assert stored.sha256 == hashlib.sha256(content).hexdigest()
     assert stored.content_type.startswith("text/csv")
-    assert read_all(backend.store, stored.key) == content
+    assert read_all(backend.store, stored.key, stored.sha256) == content
     assert stored.size == len(content)
 
 
@@ -321,5 +327,177 @@ def test_a_file_the_api_did_not_spool_is_copied_into_a_spool(backend: Backend, t
 
     stored = anyio.run(store_upload, backend.store, tenant, upload, LIMIT)
 
-    assert stored.key == f"{tenant}/{hashlib.sha256(content).hexdigest()}"
-    assert read_all(backend.store, stored.key) == content
+    assert stored.key.startswith(f"{tenant}/u-")
+    assert stored.sha256 == hashlib.sha256(content).hexdigest()
+    assert read_all(backend.store, stored.key, stored.sha256) == content
+
+
+# --- streamed to the store while the body is received -------------------------
+
+
+@dataclass
+class Received:
+    """What `receive_and_store` saw: the unfinished uploads when the last chunk of
+    the body was asked for, and the stored object (or the refusal)."""
+
+    unfinished_before_last_chunk: list[str]
+    stored: StoredObject | None = None
+    refused: InvalidInput | None = None
+
+
+def multipart_body(name: str, content: bytes) -> tuple[str, list[bytes]]:
+    request = httpx.Request(
+        "POST",
+        "http://testserver/graphql",
+        data={"operations": "{}", "map": "{}"},
+        files={"0": (name, content, "text/plain")},
+    )
+    body = request.read()
+    return request.headers["content-type"], [
+        body[i : i + 65536] for i in range(0, len(body), 65536)
+    ]
+
+
+def receive_and_store(
+    backend: Backend,
+    tenant: str,
+    name: str,
+    content: bytes,
+    *,
+    hang_up_after: int | None = None,
+) -> Received:
+    """Parse a multipart body as the API does once the sender is known (streaming to
+    `tenant`), then store its file part; with `hang_up_after`, the client goes away
+    after that many bytes of body and the parse fails."""
+    content_type, chunks = multipart_body(name, content)
+    seen: list[str] = []
+    sent = 0
+
+    async def run() -> Received:
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            if hang_up_after is not None and sent >= hang_up_after:
+                return {"type": "http.disconnect"}
+            if len(chunks) == 1:
+                seen.extend(backend.unfinished(tenant))
+            chunk = chunks.pop(0) if chunks else b""
+            sent += len(chunk)
+            return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
+
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/graphql",
+            "query_string": b"",
+            "headers": [(b"content-type", content_type.encode())],
+        }
+        http = UploadRequest(scope, receive)
+        http.state.upload_stream = functools.partial(documents.upload_stream, backend.store, tenant)
+        received = Received(seen)
+        try:
+            form = await http.form()
+            part = form["0"]
+            assert isinstance(part, SpooledUpload)
+            upload = Upload(file=part.file, filename=name)
+            try:
+                received.stored = await store_upload(backend.store, tenant, upload, LIMIT)
+            except InvalidInput as exc:
+                received.refused = exc
+        finally:
+            await http.close()
+        return received
+
+    return anyio.run(run)
+
+
+def eventually(condition: Any, timeout: float = 30.0) -> bool:
+    """Poll for something a background thread does (a spool's abort on close)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_a_file_is_sent_while_received_and_stored_with_its_sha256(
+    backend: Backend, tenant: str
+) -> None:
+    content = text_bytes(LARGE)
+
+    received = receive_and_store(backend, tenant, "notes.txt", content)
+
+    stored = received.stored
+    assert stored is not None and received.refused is None
+    assert stored.key.startswith(f"{tenant}/u-")
+    assert stored.sha256 == hashlib.sha256(content).hexdigest() and stored.size == len(content)
+    assert read_all(backend.store, stored.key, stored.sha256) == content
+    if backend.streams:  # S3: the multipart upload began before the body ended
+        assert received.unfinished_before_last_chunk == [stored.key]
+    else:
+        assert received.unfinished_before_last_chunk == []
+    assert backend.unfinished(tenant) == []
+    assert [info.key for info in backend.store.scan(tenant)] == [stored.key]
+
+
+def test_a_refused_file_sent_while_received_leaves_nothing(backend: Backend, tenant: str) -> None:
+    content = text_bytes(LARGE - 1) + b"\x00"  # text in the head, binary at the end
+
+    received = receive_and_store(backend, tenant, "notes.txt", content)
+
+    assert received.stored is None and received.refused is not None
+    if backend.streams:
+        assert len(received.unfinished_before_last_chunk) == 1  # parts went out meanwhile
+    assert backend.raw_names(tenant) == []
+    assert backend.unfinished(tenant) == []
+
+
+def test_a_client_that_hangs_up_mid_body_leaves_nothing(backend: Backend, tenant: str) -> None:
+    content = text_bytes(3 * 8 * MiB)
+
+    with pytest.raises(ClientDisconnect):
+        receive_and_store(backend, tenant, "notes.txt", content, hang_up_after=2 * 8 * MiB + 5)
+
+    assert backend.raw_names(tenant) == []  # nothing visible, ever
+    # The spool's close aborted the parts sent so far (in the background).
+    assert eventually(lambda: backend.unfinished(tenant) == []), backend.unfinished(tenant)
+
+
+def test_an_upload_whose_process_died_mid_body_is_left_for_the_sweep(
+    backend: Backend, tenant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nobody aborts (the process died): the upload stays unfinished and unreadable,
+    and `ObjectStore.unfinished`, which the sweep discards, lists it."""
+    if not backend.streams:
+        pytest.skip("the local store does not stream while receiving")
+    real = backend.store.stream_file
+
+    def never_aborted(tenant_id: str, *, content_type: str) -> Any:
+        return NeverAborted(real(tenant_id, content_type=content_type))
+
+    monkeypatch.setattr(backend.store, "stream_file", never_aborted)
+    content = text_bytes(3 * 8 * MiB)
+
+    with pytest.raises(ClientDisconnect):
+        receive_and_store(backend, tenant, "notes.txt", content, hang_up_after=2 * 8 * MiB + 5)
+
+    assert backend.raw_names(tenant) == []
+    [key] = backend.unfinished(tenant)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+    left = [upload for upload in backend.store.unfinished(later) if upload.key == key]
+    assert len(left) == 1
+    backend.store.discard(left[0])
+    assert backend.unfinished(tenant) == []
+
+
+class NeverAborted:
+    """An upload nobody aborts: the process died while it was going."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def abort(self) -> None:
+        return None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)

@@ -5,32 +5,44 @@ from __future__ import annotations
 
 import datetime
 import io
+import threading
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 from minio import Minio
 from minio.error import S3Error
 
-from storage.objects import S3ObjectStore, content_disposition
+from storage.objects import (
+    PART_SIZE,
+    ObjectNotFound,
+    S3ObjectStore,
+    StagingCancelled,
+    StreamingUpload,
+    content_disposition,
+)
 from tests.api.test_object_store import (  # the same contract tests, collected here on S3
     BUCKET,
     Backend,
     MiB,
     payload,
     read_all,
+    sha256,
     store,
     tenant,
     test_a_cancelled_staging_stores_nothing,
     test_a_staged_object_is_readable_only_once_committed,
     test_an_aborted_staging_leaves_nothing,
+    test_an_upload_key_is_read_against_the_sha256_it_is_given,
     test_check_passes,
     test_checksum_mismatch_on_put_stores_nothing,
     test_corrupted_object_detected_on_open,
     test_default_content_type,
     test_delete_is_idempotent,
     test_empty_object,
+    test_every_upload_gets_its_own_key,
     test_expected_sha256_accepted,
     test_large_object_streams_with_bounded_memory,
     test_list_only_shows_the_tenants_objects,
@@ -39,6 +51,7 @@ from tests.api.test_object_store import (  # the same contract tests, collected 
     test_max_bytes_is_inclusive,
     test_missing_object_is_not_found,
     test_open_streams_in_bounded_chunks,
+    test_put_at_keeps_the_key_and_verifies,
     test_put_then_open_round_trips,
     test_same_content_gets_same_key,
     test_same_content_other_tenant_gets_own_object,
@@ -55,12 +68,14 @@ __all__ = [
     "test_a_cancelled_staging_stores_nothing",
     "test_a_staged_object_is_readable_only_once_committed",
     "test_an_aborted_staging_leaves_nothing",
+    "test_an_upload_key_is_read_against_the_sha256_it_is_given",
     "test_check_passes",
     "test_checksum_mismatch_on_put_stores_nothing",
     "test_corrupted_object_detected_on_open",
     "test_default_content_type",
     "test_delete_is_idempotent",
     "test_empty_object",
+    "test_every_upload_gets_its_own_key",
     "test_expected_sha256_accepted",
     "test_large_object_streams_with_bounded_memory",
     "test_list_only_shows_the_tenants_objects",
@@ -69,6 +84,7 @@ __all__ = [
     "test_max_bytes_is_inclusive",
     "test_missing_object_is_not_found",
     "test_open_streams_in_bounded_chunks",
+    "test_put_at_keeps_the_key_and_verifies",
     "test_put_then_open_round_trips",
     "test_same_content_gets_same_key",
     "test_same_content_other_tenant_gets_own_object",
@@ -120,7 +136,7 @@ def s3_backend(server: S3Server) -> Backend:
 
     store = s3_store(server)
     store.ensure_bucket()  # whichever test comes first, the raw listing finds the bucket
-    return Backend(store, corrupt, raw_names, unfinished)
+    return Backend(store, corrupt, raw_names, unfinished, streams=True)
 
 
 @pytest.fixture
@@ -181,3 +197,98 @@ def test_s3_check_fails_with_bad_credentials(s3_server: S3Server) -> None:
         store.check()
 
     assert excinfo.value.code in ("SignatureDoesNotMatch", "AccessDenied")
+
+
+# --- streaming an upload while its file is still being written -----------------
+
+
+def grow_to(path: Path, data: bytes, upload: StreamingUpload, size: int) -> None:
+    """The file at `path` now holds the first `size` bytes of `data` (as the spool would)."""
+    with path.open("ab") as file:
+        file.write(data[path.stat().st_size if path.exists() else 0 : size])
+    upload.grow(path, size)
+
+
+def test_a_streamed_upload_is_sent_while_its_file_grows_and_readable_only_once_committed(
+    backend: Backend, tenant: str, tmp_path: Path
+) -> None:
+    data = payload(2 * PART_SIZE + 3, seed=11)
+    path = tmp_path / "spool"
+    path.touch()
+    upload = backend.store.stream_file(tenant, content_type="text/plain")
+    assert upload is not None and upload.key.startswith(f"{tenant}/u-")
+
+    grow_to(path, data, upload, PART_SIZE - 1)
+    assert backend.unfinished(tenant) == []  # not one whole part yet: nothing begun
+    grow_to(path, data, upload, PART_SIZE + 5)
+    # The multipart upload began while the file was still growing.
+    assert backend.unfinished(tenant) == [upload.key]
+    grow_to(path, data, upload, len(data))
+    staged = upload.finish(path, sha256=sha256(data), size=len(data))
+    with pytest.raises(ObjectNotFound):
+        backend.store.stat(upload.key)
+    assert backend.raw_names(tenant) == []
+
+    stored = staged.commit()
+
+    assert (stored.key, stored.size, stored.sha256) == (upload.key, len(data), sha256(data))
+    assert read_all(backend.store, stored.key, stored.sha256) == data
+    assert backend.store.stat(stored.key).content_type == "text/plain"
+    assert backend.unfinished(tenant) == []
+    upload.abort()  # after finish: the staged object is the caller's, abort does nothing
+    assert read_all(backend.store, stored.key, stored.sha256) == data
+
+
+def test_an_aborted_stream_leaves_nothing_and_cannot_finish(
+    backend: Backend, tenant: str, tmp_path: Path
+) -> None:
+    data = payload(2 * PART_SIZE + 3, seed=12)
+    path = tmp_path / "spool"
+    path.touch()
+    upload = backend.store.stream_file(tenant, content_type="text/plain")
+    assert upload is not None
+    grow_to(path, data, upload, len(data) - 1)
+    assert backend.unfinished(tenant) == [upload.key]
+
+    upload.abort()
+
+    assert backend.raw_names(tenant) == []
+    assert backend.unfinished(tenant) == []
+    with pytest.raises(StagingCancelled):
+        upload.finish(path, sha256=sha256(data), size=len(data))
+    assert backend.unfinished(tenant) == []
+
+
+def test_a_refused_stream_is_aborted_when_finishing_is_cancelled(
+    backend: Backend, tenant: str, tmp_path: Path
+) -> None:
+    data = payload(PART_SIZE + 3, seed=13)
+    path = tmp_path / "spool"
+    path.touch()
+    upload = backend.store.stream_file(tenant, content_type="text/plain")
+    assert upload is not None
+    grow_to(path, data, upload, len(data))
+    cancelled = threading.Event()
+    cancelled.set()
+
+    with pytest.raises(StagingCancelled):
+        upload.finish(path, sha256=sha256(data), size=len(data), cancelled=cancelled)
+
+    assert backend.raw_names(tenant) == []
+    assert backend.unfinished(tenant) == []
+
+
+def test_a_stream_of_one_part_sends_nothing_before_commit(
+    backend: Backend, tenant: str, tmp_path: Path
+) -> None:
+    data = payload(MiB + 1, seed=14)
+    path = tmp_path / "spool"
+    path.touch()
+    upload = backend.store.stream_file(tenant, content_type="text/plain")
+    assert upload is not None
+    grow_to(path, data, upload, len(data))
+
+    staged = upload.finish(path, sha256=sha256(data), size=len(data))
+
+    assert backend.raw_names(tenant) == [] and backend.unfinished(tenant) == []
+    assert read_all(backend.store, staged.commit().key, sha256(data)) == data

@@ -22,6 +22,7 @@ from tests.api.test_sweep import (  # the same tests, collected here on S3
     test_renditions_replaced_on_resharing_become_orphans,
     test_rewriting_an_object_makes_it_young_again,
     test_scan_and_info_describe_every_object,
+    test_the_same_file_uploaded_twice_is_two_objects_each_kept_by_its_own_row,
 )
 from tests.integration.test_object_store_s3 import s3_server
 from tests.s3server import S3Server
@@ -42,6 +43,7 @@ __all__ = [
     "test_renditions_replaced_on_resharing_become_orphans",
     "test_rewriting_an_object_makes_it_young_again",
     "test_scan_and_info_describe_every_object",
+    "test_the_same_file_uploaded_twice_is_two_objects_each_kept_by_its_own_row",
 ]
 
 
