@@ -11,10 +11,11 @@ hits both alike:
   (the client's defaults: multipart, parallel parts);
 - **kjede**: the same bytes POSTed as a GraphQL multipart upload to the server
   over loopback (httpx streams the file): the server spools the body to a named
-  file, hashing it as it arrives (api/uploads.py); a text file then goes to the
-  bucket while its worker process checks it (a multipart upload completed only
-  once the check passed), a PDF is checked and rewritten without metadata by
-  the worker first and the cleaned file is sent; then the row commits.
+  file, hashing it as it arrives (api/uploads.py); a text file goes to the
+  bucket under its upload key while it is still arriving and while its worker
+  process checks it (a multipart upload completed only once the check passed),
+  a PDF is checked and rewritten without metadata by the worker first and the
+  cleaned file is sent; then the row commits.
 
 It prints the median seconds and MB/s of each and the throughput ratio
 kjede/raw (the goal is ≥ 0.80) two ways: of the medians, and the median of each
