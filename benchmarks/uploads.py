@@ -30,6 +30,7 @@ limit (services/content/worker.py), which this does not count.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import secrets
@@ -197,6 +198,14 @@ def kjede_server(env: dict[str, str], settings: Settings, log: Path) -> Iterator
         process.wait(10)
 
 
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def rss_kb(pid: int, field: str) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -274,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
                     path = root / f"upload.{kind}"
                     (big_pdf if kind == "pdf" else big_text)(path, size)
                     real = path.stat().st_size
+                    expected = file_sha256(path)
                     raw_times: list[float] = []
                     ours: list[float] = []
                     growth: list[int] = []
@@ -288,6 +298,13 @@ def main(argv: list[str] | None = None) -> int:
                         )
                         if "errors" in answer:
                             print(f"upload failed: {answer['errors']}")
+                            return 1
+                        stored = answer["data"]["uploadDocument"]  # type: ignore[index]
+                        if kind == "text" and stored["sha256"] != expected:
+                            # Stored as sent: the row's sha256 is the file's.
+                            print(
+                                f"upload stored sha256 {stored['sha256']}, the file's is {expected}"
+                            )
                             return 1
                         ours.append(elapsed)
                         growth.append(grown)

