@@ -460,7 +460,8 @@ def test_upload_is_stored_in_s3_without_the_author(stack: Stack, scenario: Scena
     assert not reader.metadata
     assert ORIGINAL_PAGE_TEXT in pdf_text(stored)
 
-    # Content addressed under the commissioning body's prefix in the bucket.
+    # Under an upload key of its own (not the content's hash: the row keeps that),
+    # below the commissioning body's prefix in the bucket.
     client = Minio(
         stack.s3.endpoint_url.removeprefix("http://"),
         access_key=stack.s3.access_key,
@@ -468,8 +469,15 @@ def test_upload_is_stored_in_s3_without_the_author(stack: Stack, scenario: Scena
         secure=False,
         region=stack.s3.region,
     )
-    info = client.stat_object(BUCKET, f"{stack.org_ids[OSLO]}/{uploaded['sha256']}")
-    assert info.size == uploaded["size"]
+    prefix = f"{stack.org_ids[OSLO]}/"
+    keys = [
+        item.object_name or ""
+        for item in client.list_objects(BUCKET, prefix=prefix, recursive=True)
+    ]
+    uploads = [key for key in keys if re.fullmatch(rf"{prefix}u-[0-9a-f]{{32}}", key)]
+    assert f"{prefix}{uploaded['sha256']}" not in keys
+    sizes = [client.stat_object(BUCKET, key).size for key in uploads]
+    assert uploaded["size"] in sizes, (keys, sizes)
     # Nothing went to the local object directory.
     assert not (stack.data_dir / "objects").exists()
 
