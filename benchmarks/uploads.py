@@ -24,7 +24,9 @@ burst of load from elsewhere mostly hits both). And the server's resident
 memory growth for the upload: its peak RSS (VmHWM, reset before each upload
 through /proc/PID/clear_refs) minus its RSS before (the goal is ≤ 64 MB). The
 file check runs in a separate short-lived worker process under its own memory
-limit (services/content/worker.py), which this does not count.
+limit (services/content/worker.py), which this does not count. And the CPU
+seconds per upload of the raw client and of the kjede server (from /proc; the
+steadier figure on a shared machine: on two cores CPU is what runs out).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import secrets
 import socket
 import statistics
@@ -213,6 +216,17 @@ def rss_kb(pid: int, field: str) -> int:
     raise RuntimeError(f"no {field} for {pid}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (its threads included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def upload(server: Server, path: Path, name: str) -> tuple[float, int, dict[str, object]]:
     """Seconds, peak RSS growth (KB) of the server, and the answer."""
     Path(f"/proc/{server.pid}/clear_refs").write_text("5")  # VmHWM := VmRSS
@@ -274,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"upload of {args.mb:g} MB, {args.repeat} rounds, SeaweedFS on loopback")
                 print(
                     f"{'file':<6}{'raw minio':>16}{'kjede upload':>16}{'ratio':>8}{'paired':>8}"
-                    f"{'RSS +MB':>10}"
+                    f"{'RSS +MB':>10}{'CPU s raw/server':>18}"
                 )
                 warm = root / "warm.pdf"
                 big_pdf(warm, 64 * 1024)  # starts the checking worker's forkserver
@@ -287,12 +301,17 @@ def main(argv: list[str] | None = None) -> int:
                     raw_times: list[float] = []
                     ours: list[float] = []
                     growth: list[int] = []
+                    raw_cpu: list[float] = []
+                    server_cpu: list[float] = []
                     for round_ in range(args.repeat):
+                        cpu = own_cpu_seconds()
                         started = time.perf_counter()
                         raw.fput_object(
                             "raw-baseline", f"{kind}-{round_}-{secrets.token_hex(4)}", str(path)
                         )
                         raw_times.append(time.perf_counter() - started)
+                        raw_cpu.append(own_cpu_seconds() - cpu)
+                        cpu = cpu_seconds(server.pid)
                         elapsed, grown, answer = upload(
                             server, path, f"evidence-{round_}.{'pdf' if kind == 'pdf' else 'txt'}"
                         )
@@ -308,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
                             return 1
                         ours.append(elapsed)
                         growth.append(grown)
+                        server_cpu.append(cpu_seconds(server.pid) - cpu)
                     raw_s, our_s = statistics.median(raw_times), statistics.median(ours)
                     paired = statistics.median(r / o for r, o in zip(raw_times, ours, strict=True))
                     mb = real / 2**20
@@ -315,10 +335,13 @@ def main(argv: list[str] | None = None) -> int:
                         f"{kind:<6}{raw_s:>7.2f} s {mb / raw_s:>4.0f} MB/s"
                         f"{our_s:>7.2f} s {mb / our_s:>4.0f} MB/s"
                         f"{raw_s / our_s:>8.2f}{paired:>8.2f}{max(growth) / 1024:>10.1f}"
+                        f"{statistics.median(raw_cpu):>11.2f}"
+                        f"{statistics.median(server_cpu):>7.2f}"
                     )
                 print("RATIO kjede/raw is throughput (raw seconds / kjede seconds) of the medians;")
                 print("paired is the median of the rounds' own ratios; RSS +MB is the server's")
-                print("peak resident growth over the upload (largest of the rounds)")
+                print("peak resident growth over the upload (largest of the rounds); CPU s is")
+                print("the raw client's and the kjede server's CPU time per upload (medians)")
     return 0
 
 
