@@ -33,6 +33,7 @@ from services.pagination import Page, fetch_page
 from services.scope import Scope
 from storage import models
 from storage.db import core_rows
+from storage.keys import among
 
 MAX_SEARCH_LENGTH = 200
 REPORT_COLUMNS = model_columns(models.AuditReport)
@@ -89,7 +90,7 @@ async def findings_of(
     if not report_ids:
         return {}
     finding = models.Finding
-    stmt = FINDINGS_WITH_ACTIONS.where(finding.report_id.in_(report_ids)).order_by(
+    stmt = FINDINGS_WITH_ACTIONS.where(among(finding.report_id, report_ids)).order_by(
         finding.report_id, finding.position, finding.id
     )
     split = len(FINDING_NAMES)

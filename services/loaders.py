@@ -15,6 +15,7 @@ from domain.enums import OrganizationKind
 from services.framework_loaders import FrameworkLoaders
 from storage import models
 from storage.db import core_rows
+from storage.keys import among
 
 ModelT = TypeVar("ModelT", bound=models.Base)
 
@@ -66,7 +67,7 @@ def columns_by_id(
     the ORM objects (`storage.db.core_rows`)."""
 
     async def load(ids: list[str]) -> list[Any]:
-        rows = await core_rows(session, select(*columns).where(columns[0].in_(ids)))
+        rows = await core_rows(session, select(*columns).where(among(columns[0], ids)))
         found = {row[0]: row for row in rows}
         return [found.get(key) for key in ids]
 

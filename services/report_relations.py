@@ -17,6 +17,7 @@ from services.facilities import FacilityView
 from services.scope import Scope
 from storage import models
 from storage.db import core_rows
+from storage.keys import among
 
 FACILITY_SELECT = (
     select(
@@ -38,7 +39,9 @@ async def facilities_of_reports(
     same `FacilityView` as `facility_view`, from a Core row)."""
     if not report_ids:
         return []
-    stmt = FACILITY_SELECT.where(models.AuditReportFacility.report_id.in_(sorted(set(report_ids))))
+    stmt = FACILITY_SELECT.where(
+        among(models.AuditReportFacility.report_id, sorted(set(report_ids)))
+    )
     groups: dict[str, list[FacilityView]] = defaultdict(list)
     for row in await core_rows(scope.session, stmt):
         groups[row.report_id].append(
@@ -64,7 +67,7 @@ async def documents_of_reports(
         return []
     stmt = (
         select(models.Document)
-        .where(models.Document.report_id.in_(sorted(set(report_ids))))
+        .where(among(models.Document.report_id, report_ids))
         .order_by(models.Document.id)
     )
     groups: dict[str, list[Any]] = defaultdict(list)
