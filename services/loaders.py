@@ -13,6 +13,7 @@ from strawberry.dataloader import DataLoader
 
 from domain.enums import OrganizationKind
 from services.framework_loaders import FrameworkLoaders
+from services.key_batches import KeyBatches
 from storage import models
 from storage.db import core_rows
 from storage.keys import among
@@ -61,15 +62,14 @@ ORGANIZATION_COLUMNS: tuple[InstrumentedAttribute[Any], ...] = (
 
 def columns_by_id(
     session: AsyncSession, columns: Sequence[InstrumentedAttribute[Any]]
-) -> Callable[[list[str]], Awaitable[list[Any]]]:
-    """Load Core rows of `columns` (the first is the primary key) by key, in key
-    order, None for missing ids: for views built from a few columns, without
-    the ORM objects (`storage.db.core_rows`)."""
+) -> Callable[[list[str]], Awaitable[dict[str, Any]]]:
+    """Load Core rows of `columns` (the first is the primary key) by key, for
+    views built from a few columns, without the ORM objects
+    (`storage.db.core_rows`); ids not found are absent."""
 
-    async def load(ids: list[str]) -> list[Any]:
+    async def load(ids: list[str]) -> dict[str, Any]:
         rows = await core_rows(session, select(*columns).where(among(columns[0], ids)))
-        found = {row[0]: row for row in rows}
-        return [found.get(key) for key in ids]
+        return {row[0]: row for row in rows}
 
     return load
 
@@ -101,9 +101,10 @@ class Loaders:
         session = self._session
         self.organization = DataLoader(load_fn=by_id(session, models.Organization))
         # The same organisations as views read them (services.organizations): five
-        # columns, no ORM objects; a page's suppliers are read through it.
-        self.organization_columns: DataLoader[str, OrganizationColumns | None] = DataLoader(
-            load_fn=columns_by_id(session, ORGANIZATION_COLUMNS)
+        # columns, no ORM objects, one future per statement rather than per key (a
+        # page's suppliers are read through it: services.key_batches).
+        self.organization_columns: KeyBatches[OrganizationColumns] = KeyBatches(
+            columns_by_id(session, ORGANIZATION_COLUMNS)
         )
         self.user = DataLoader(load_fn=by_id(session, models.User))
         self.network = DataLoader(load_fn=by_id(session, models.Network))
