@@ -968,13 +968,17 @@ class S3ObjectStore:
 class _S3Stream:
     """A multipart upload fed from a file that grows (see `StreamingUpload`). Its
     parts are read from the file when sent, so memory does not grow with the file
-    however far the sending lags behind."""
+    however far the sending lags behind. `grow` never waits on the network (the
+    receiver calls it): the upload is begun, and every part sent, on the store's
+    part threads; a failure there surfaces in `finish`."""
 
     def __init__(self, store: S3ObjectStore, key: str, content_type: str) -> None:
         self.store = store
         self.key = key
         self.content_type = content_type
-        self._upload_id: str | None = None
+        # The multipart upload's id, once begun. Queued ahead of its parts on the
+        # same FIFO pool, so a part that waits for it waits for a running task.
+        self._begun: Future[str] | None = None
         self._futures: list[Future[Part]] = []
         self._sent = 0  # bytes handed to part uploads
         self._stop = threading.Event()
@@ -992,26 +996,32 @@ class _S3Stream:
     def _submit(self, path: Path, length: int) -> None:
         """Send the next `length` bytes as the next part (the lock is held)."""
         store = self.store
-        if self._upload_id is None:
-            if not store._bucket_ready:
-                store.ensure_bucket()
-            self._upload_id = store._client._create_multipart_upload(
-                store.bucket, self.key, {"Content-Type": self.content_type}
-            )
+        if self._begun is None:
+            self._begun = store._parts.submit(self._begin)
         number = len(self._futures) + 1
         self._futures.append(
-            store._parts.submit(
-                store._send_part,
-                self.key,
-                self._upload_id,
-                number,
-                path,
-                self._sent,
-                length,
-                (self._stop, self._cancelled),
-            )
+            store._parts.submit(self._send_part, number, path, self._sent, length, self._cancelled)
         )
         self._sent += length
+
+    def _begin(self) -> str:
+        store = self.store
+        if self._stop.is_set():
+            raise StagingCancelled(f"the upload to {self.key} was aborted")
+        if not store._bucket_ready:
+            store.ensure_bucket()
+        return store._client._create_multipart_upload(
+            store.bucket, self.key, {"Content-Type": self.content_type}
+        )
+
+    def _send_part(
+        self, number: int, path: Path, start: int, length: int, cancelled: threading.Event | None
+    ) -> Part:
+        assert self._begun is not None  # submitted before any part
+        upload_id = self._begun.result()
+        return self.store._send_part(
+            self.key, upload_id, number, path, start, length, (self._stop, cancelled)
+        )
 
     def finish(
         self,
@@ -1027,14 +1037,15 @@ class _S3Stream:
                 if self._stop.is_set():
                     raise StagingCancelled(f"the upload to {self.key} was aborted")
                 self._cancelled = cancelled
-                if self._upload_id is None and size <= PART_SIZE:
+                if self._begun is None and size <= PART_SIZE:
                     self._handed_over = True
                     return _S3DeferredPut(self.store, path, stored)
                 while self._sent < size:
                     self._submit(path, min(PART_SIZE, size - self._sent))
-                upload_id, futures = self._upload_id, list(self._futures)
-                assert upload_id is not None  # size > 0 bytes were submitted
+                begun, futures = self._begun, list(self._futures)
+                assert begun is not None  # size > 0 bytes were submitted
             parts = [future.result() for future in futures]
+            upload_id = begun.result()
             if cancelled is not None and cancelled.is_set():
                 raise StagingCancelled(f"staging {self.key} was cancelled")
         except BaseException:
@@ -1051,12 +1062,17 @@ class _S3Stream:
             if self._handed_over:
                 return
             self._stop.set()
-            upload_id, futures = self._upload_id, list(self._futures)
+            begun, futures = self._begun, list(self._futures)
         wait(futures)
-        if upload_id is not None:
-            store = self.store
-            with contextlib.suppress(Exception):
-                store._client._abort_multipart_upload(store.bucket, self.key, upload_id)
+        if begun is None:
+            return
+        try:
+            upload_id = begun.result()
+        except BaseException:
+            return  # never begun
+        store = self.store
+        with contextlib.suppress(Exception):
+            store._client._abort_multipart_upload(store.bucket, self.key, upload_id)
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import socket
 import threading
 import uuid
 from collections.abc import Iterator
@@ -292,3 +293,28 @@ def test_a_stream_of_one_part_sends_nothing_before_commit(
 
     assert backend.raw_names(tenant) == [] and backend.unfinished(tenant) == []
     assert read_all(backend.store, staged.commit().key, sha256(data)) == data
+
+
+def test_a_stream_to_an_unreachable_store_fails_when_finished_not_while_receiving(
+    tmp_path: Path,
+) -> None:
+    """`grow` runs in the receiver: it must not wait on (or fail with) the network.
+    The failure surfaces where any store failure does, when the upload is finished."""
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    store = S3ObjectStore(
+        f"http://127.0.0.1:{port}", "key", "secret", BUCKET, connect_timeout=0.5, retries=0
+    )
+    data = payload(2 * PART_SIZE + 3, seed=15)
+    path = tmp_path / "spool"
+    path.touch()
+    upload = store.stream_file("t", content_type="text/plain")
+    assert upload is not None
+
+    grow_to(path, data, upload, len(data))  # returns: nothing raised while receiving
+
+    with pytest.raises(Exception) as failed:
+        upload.finish(path, sha256=sha256(data), size=len(data))
+    assert not isinstance(failed.value, AssertionError)
+    upload.abort()  # after a failed finish: nothing to do, and it does not raise

@@ -97,8 +97,10 @@ def test_each_worker_listens_on_its_own_socket_and_both_get_connections(
         return {pid: sockets for pid, sockets in held.items() if sockets}
 
     wait_for(
-        lambda: len(listening_by_worker()) == 2
-        and all(len(held) == 1 for held in listening_by_worker().values()),
+        lambda: (
+            len(listening_by_worker()) == 2
+            and all(len(held) == 1 for held in listening_by_worker().values())
+        ),
         "two workers each listening",
         log,
     )
