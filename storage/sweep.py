@@ -20,10 +20,12 @@ bytes behind, so a store collects orphans. A sweep
 
 Race safety rests on the grace period and on two facts of the stores: an object
 is written before its row is committed, and writing an object (an identical
-re-upload included) refreshes its last-modified time. An upload whose row is
-not committed yet is younger than the grace period, so it is kept; an old
-orphan that is uploaded again is young again, and the re-check before the
-delete sees it. What remains is a window of one round trip between that re-check
+re-upload of a content-addressed one included) refreshes its last-modified
+time. An upload whose row is not committed yet is younger than the grace
+period, so it is kept; an old content-addressed orphan that is written again
+is young again, and the re-check before the delete sees it. An upload key
+(`<tenant>/u-...`) is written by one upload only, so no row but its own ever
+names it. What remains is a window of one round trip between that re-check
 and the delete, for a re-upload of exactly those bytes whose row then commits;
 the grace period (default 24 h) is what keeps the first case, and the second is
 far narrower than any upload.
