@@ -18,6 +18,11 @@ with the parsed document) and runs it in two passes:
    (the same messages, paths and null propagation, through the executor's own
    `handle_field_error`).
 
+A field registered with `field_values` (a report's findings) is read without
+building its objects when everything selected below it is a plain copy of values
+(`reads_values` types): the projector then reads the disclosed values themselves,
+the values the objects would have been built from.
+
 A field the plan cannot express (an interface or union, an introspection field)
 is handed back to graphql-core's `execute_field` for that field alone; a document
 with directives in its selections, a mutation, a subscription or installed
@@ -60,7 +65,14 @@ from graphql.pyutils import Path, inspect, is_iterable
 from graphql.type import GraphQLEnumType, is_leaf_type
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-__all__ = ["CompiledExecutor", "batched", "compiled_executor", "served"]
+__all__ = [
+    "CompiledExecutor",
+    "batched",
+    "compiled_executor",
+    "field_values",
+    "reads_values",
+    "served",
+]
 
 SourceT = TypeVar("SourceT")
 
@@ -88,6 +100,54 @@ def batched(
         return function
 
     return register
+
+
+_READS_VALUES: set[str] = set()
+_FIELD_VALUES: dict[tuple[str, str], Callable[[Any], Any]] = {}
+
+
+def reads_values(owner: type[Any]) -> None:
+    """Objects of `owner` may reach the projector as the values they are built from
+    (an `authz.disclosure.Disclosed`, or anything with a `values` mapping): each
+    field is then the value of its Python name, None when absent. Only for a type
+    whose every field its constructor copies so (`from_disclosed`), without
+    resolvers; a selection that needs anything else is built as before."""
+    _READS_VALUES.add(owner.__strawberry_definition__.name)
+
+
+def field_values(
+    owner: type[Any], field_name: str
+) -> Callable[[Callable[[Any], Any]], Callable[[Any], Any]]:
+    """Register how the compiled executor reads `owner.field_name` (the GraphQL name)
+    as values: `read(source)` answers what the field's resolver answers, each object
+    of a `reads_values` type given as its values. Used when everything the document
+    selects below the field can be read so; then no object is built for it."""
+    type_name = owner.__strawberry_definition__.name
+
+    def register(read: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        _FIELD_VALUES[(type_name, field_name)] = read
+        return read
+
+    return register
+
+
+def _value(source: Any, name: str) -> Any:
+    """A field of an object given as its values (`reads_values`)."""
+    return source.values.get(name)
+
+
+@dataclass(frozen=True)
+class _ReadValues:
+    """The getter of a `field_values` field: (source, name) -> read(source)."""
+
+    read: Callable[[Any], Any]
+
+    def __call__(self, source: Any, _name: str) -> Any:
+        return self.read(source)
+
+
+class _NotValues(Exception):
+    """A selection below a `field_values` field that values cannot answer."""
 
 
 @dataclass
@@ -339,8 +399,10 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         return plan
 
     def _compile_field(
-        self, parent_type: GraphQLObjectType, details: list[FieldDetails]
+        self, parent_type: GraphQLObjectType, details: list[FieldDetails], values: bool = False
     ) -> FieldPlan:
+        """The plan of one field; `values`: the parent object is given as its values
+        (`reads_values`), so the field must be a plain copy (else `_NotValues`)."""
         node = details[0].node
         name = node.name.value
         key = node.alias.value if node.alias else name
@@ -352,12 +414,13 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         field_def = self.schema.get_field(parent_type, name)
         if field_def is None:
             raise NotCompilable(name)
-        if name.startswith("__") or any(d.fragment_variable_values is not None for d in details):
-            return FieldPlan(
-                key, name, parent_type.name, parent_type, DELEGATE, details, nodes, field_def, None
-            )
-        shape = self._shape(field_def.type, details)
+        delegate = name.startswith("__") or any(
+            d.fragment_variable_values is not None for d in details
+        )
+        shape = None if delegate else self._shape(field_def.type, details, values)
         if shape is None:
+            if values:
+                raise _NotValues(name)
             return FieldPlan(
                 key, name, parent_type.name, parent_type, DELEGATE, details, nodes, field_def, None
             )
@@ -365,15 +428,32 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
             key, name, parent_type.name, parent_type, RESOLVER, details, nodes, field_def, shape
         )
         definition = field_def.extensions.get(STRAWBERRY_DEFINITION)
-        batcher = _BATCHERS.get((parent_type.name, name))
-        if batcher is not None and not field_def.args:
-            plan.kind, plan.batcher = BATCHED, batcher
-            plan.selected = selected_names(nodes, self.fragment_definitions)
-        elif (
+        basic = (
             definition is not None
             and getattr(field_def.resolve, "_is_default", False)
             and definition.is_basic_field
-        ):
+        )
+        if values:
+            if definition is None or not basic or field_def.args:
+                raise _NotValues(name)
+            plan.kind, plan.attr, plan.getter = BASIC, definition.python_name, _value
+            return plan
+        batcher = _BATCHERS.get((parent_type.name, name))
+        read = _FIELD_VALUES.get((parent_type.name, name))
+        if read is not None and not field_def.args:
+            try:
+                shape = self._shape(field_def.type, details, values=True)
+            except _NotValues:
+                shape = None
+            if shape is not None:
+                plan.shape = shape
+                plan.kind, plan.attr, plan.getter = BASIC, name, _ReadValues(read)
+                return plan
+        if batcher is not None and not field_def.args:
+            plan.kind, plan.batcher = BATCHED, batcher
+            plan.selected = selected_names(nodes, self.fragment_definitions)
+        elif basic:
+            assert definition is not None
             plan.kind, plan.attr, plan.getter = (
                 BASIC,
                 definition.python_name,
@@ -383,17 +463,21 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
             plan.resolve = field_def.resolve or self.field_resolver
         return plan
 
-    def _shape(self, output_type: GraphQLOutputType, details: list[FieldDetails]) -> Shape | None:
+    def _shape(
+        self, output_type: GraphQLOutputType, details: list[FieldDetails], values: bool = False
+    ) -> Shape | None:
         non_null = isinstance(output_type, GraphQLNonNull)
         inner: Any = output_type.of_type if isinstance(output_type, GraphQLNonNull) else output_type
         if isinstance(inner, GraphQLList):
-            item = self._shape(inner.of_type, details)
+            item = self._shape(inner.of_type, details, values)
             return None if item is None else Shape(LIST, non_null, inner, output_type, item=item)
         if is_leaf_type(inner):
             return Shape(LEAF, non_null, inner, output_type, coerce=_coercer(inner))
+        if values and inner.name not in _READS_VALUES:
+            raise _NotValues(inner.name)
         if isinstance(inner, GraphQLObjectType) and inner.is_type_of is None:
             grouped = self.collect_subfields(inner, details).grouped_field_set
-            fields = [self._compile_field(inner, group) for group in grouped.values()]
+            fields = [self._compile_field(inner, group, values) for group in grouped.values()]
             walk = [
                 f
                 for f in fields
@@ -688,8 +772,9 @@ def projector(object_plan: ObjectPlan) -> Projector | None:
     """One Python function per object plan that completes an object in one call,
     with the same answer as `_Run._object_by_field` when nothing unusual happens.
 
-    Leaves come first (a plain attribute read, and for String and ID values that
-    are already strings no coercion at all); any unusual leaf raises `_Unusual`
+    Leaves come first (a plain attribute read, or a look-up in the values of an
+    object given as its values, and for String and ID values that are already
+    strings no coercion at all); any unusual leaf raises `_Unusual`
     before a nested field is completed, so nothing is recorded twice. Nested
     fields are completed as `_Run._complete` would (see `_completion`), with
     errors handled as there. The response keeps the selection's order."""
@@ -706,9 +791,15 @@ def projector(object_plan: ObjectPlan) -> Projector | None:
             leaves.append(f"    {result} = {type_name!r}")
             continue
         if plan.kind == BASIC:
-            if plan.getter is not getattr or not plan.attr.isidentifier():
+            if plan.getter is _value:  # an object given as its values (`reads_values`)
+                read = f"source.values.get({plan.attr!r})"
+            elif isinstance(plan.getter, _ReadValues):
+                namespace[f"G{index}"] = plan.getter.read
+                read = f"G{index}(source)"
+            elif plan.getter is getattr and plan.attr.isidentifier():
+                read = f"source.{plan.attr}"
+            else:
                 return None
-            read = f"source.{plan.attr}"
         else:
             read = f"resolved[(id(source), P{index})]"
         shape = plan.shape

@@ -1,13 +1,16 @@
 """Batchers for the compiled executor (schema/compiled.py): a report relation for a
 whole page in one call, answering exactly what the field's resolver answers for
-each report (tests/api/test_compiled_execution.py compares them)."""
+each report (tests/api/test_compiled_execution.py compares them); and the findings
+and their corrective actions read straight from the disclosed values, without
+building their GraphQL objects, where the document selects only what those hold."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from schema.audit_reports.types import AuditReport, Document
-from schema.compiled import batched
+from authz.disclosure import Disclosed
+from schema.audit_reports.types import AuditReport, CorrectiveAction, Document, Finding
+from schema.compiled import batched, field_values, reads_values
 from schema.context import Context
 from schema.facilities import Facility
 from schema.organizations import Organization
@@ -77,3 +80,17 @@ async def documents(
         context.scope, [report.disclosed for report in reports], selected
     )
     return [[Document.from_view(view) for view in views] for views in groups]
+
+
+# Finding.from_disclosed and CorrectiveAction.from_disclosed copy each field from
+# the disclosed value of the same name (an action's history excepted: its events
+# are objects with resolvers, so a document selecting it builds the objects).
+reads_values(Finding)
+reads_values(CorrectiveAction)
+
+
+@field_values(AuditReport, "findings")
+def findings(report: AuditReport) -> Sequence[Disclosed]:
+    """What AuditReport.findings builds its Finding objects from."""
+    found: Sequence[Disclosed] = report.disclosed["findings"] or ()
+    return found

@@ -120,7 +120,6 @@ class AuditReport:
     summary: str | None = classified(AUDIT_REPORT, "summary")
     commercial_notes: str | None = classified(AUDIT_REPORT, "commercial_notes")
     worker_interviews: str | None = classified(AUDIT_REPORT, "worker_interviews")
-    findings: list[Finding]
     disclosed: strawberry.Private[Disclosed]
 
     @classmethod
@@ -137,13 +136,16 @@ class AuditReport:
             summary=value("summary"),
             commercial_notes=value("commercial_notes"),
             worker_interviews=value("worker_interviews"),
-            findings=[Finding.from_disclosed(finding) for finding in value("findings") or ()],
             disclosed=report,
         )
 
-    @field(
-        description="Paths withheld from this viewer, e.g. workerInterviews, findings.0.evidence."
-    )
+    @strawberry.field
+    def findings(self) -> list[Finding]:
+        """Built when asked for: a compiled document that selects only what the
+        disclosed values hold reads them directly (schema/audit_reports/batched.py)."""
+        return [Finding.from_disclosed(finding) for finding in self.disclosed["findings"] or ()]
+
+    @field(description=REDACTED_FIELDS)
     def redacted_fields(self) -> list[str]:
         """Computed when selected: a listing rarely asks for it, and walking a
         report's findings for their withheld paths costs as much as building it."""

@@ -14,7 +14,15 @@ from typing import Any
 import strawberry
 from graphql import parse
 
-from schema.compiled import _Run, batched, compiled_executor, has_directives, selected_names
+from schema.compiled import (
+    _Run,
+    batched,
+    compiled_executor,
+    field_values,
+    has_directives,
+    reads_values,
+    selected_names,
+)
 
 
 @strawberry.enum
@@ -88,7 +96,83 @@ def item(number: int, **changes: Any) -> ToyItem:
 
 
 @strawberry.type
+class ToySub:
+    label: str
+
+
+@strawberry.type
+class ToyPart:
+    name: str  # None in some data: a non-null violation
+    size: int | None
+    kind: ToyKind
+    sub: ToySub | None
+
+    @strawberry.field
+    def shout(self) -> str:
+        return self.name.upper()
+
+
+class Values:
+    """What a part is built from (as a `Disclosed` is): a mapping of values."""
+
+    def __init__(self, **values: Any) -> None:
+        self.values = values
+
+
+BUILT: list[str] = []
+
+
+def built(part: Values) -> ToyPart:
+    """The one place parts are built from their values (as `from_disclosed`)."""
+    BUILT.append("part")
+    value = part.values.get
+    sub = value("sub")
+    return ToyPart(
+        name=value("name"),
+        size=value("size"),
+        kind=value("kind"),
+        sub=ToySub(label=sub.values.get("label")) if sub else None,
+    )
+
+
+@strawberry.type
+class ToyBox:
+    number: int
+    raw: strawberry.Private[tuple[Values, ...]]
+
+    @strawberry.field
+    def parts(self) -> list[ToyPart | None]:  # a broken part is null, the others stay
+        return [built(part) for part in self.raw]
+
+
+reads_values(ToyPart)
+reads_values(ToySub)
+field_values(ToyBox, "parts")(lambda box: box.raw)
+
+
+def box(number: int, broken: bool = False) -> ToyBox:
+    parts = [
+        Values(name=f"p{number}", size=number, kind=ToyKind.SMALL, sub=Values(label="s")),
+        Values(name="q", size=None, kind=ToyKind.LARGE, sub=None),
+        Values(name="r", kind=ToyKind.LARGE),  # size and sub absent: None, as withheld
+    ]
+    if broken:
+        parts += [
+            Values(name=None, size=1, kind=ToyKind.SMALL, sub=None),
+            Values(name="t", size=2, kind=ToyKind.SMALL, sub=Values(label=None)),
+            # A failed coercion in a nullable field: the part is completed field by
+            # field, its other values still shown.
+            Values(name="u", size="not a number", kind=ToyKind.SMALL, sub=None),
+        ]
+    return ToyBox(number=number, raw=tuple(parts))
+
+
+@strawberry.type
 class ToyQuery:
+    @strawberry.field
+    async def boxes(self, broken: bool = False) -> list[ToyBox]:
+        return [box(1, broken), box(2)]
+
     @strawberry.field
     async def items(self, broken: bool = False) -> list[ToyItem | None]:
         data: list[ToyItem | None] = [item(1), item(2), item(3), item(4)]
@@ -125,7 +209,8 @@ async def leaves(
 
 GENERIC = strawberry.Schema(query=ToyQuery)
 COMPILED = strawberry.Schema(
-    query=ToyQuery, execution_context_class=compiled_executor(["items", "strict", "one"])
+    query=ToyQuery,
+    execution_context_class=compiled_executor(["items", "strict", "one", "boxes"]),
 )
 
 QUERIES = [
@@ -138,6 +223,9 @@ QUERIES = [
     "{ strict(fail: true) { id } }",
     "{ one { ...F x: label } } fragment F on ToyItem { id y: kind strictChild { name } }",
     "{ a: items { id } b: one { id } c: strict { id } }",
+    "{ boxes { number parts { __typename name size kind sub { label } } } }",
+    "{ boxes(broken: true) { parts { name s: sub { label } } } }",
+    "{ boxes { parts { ...P shout } } } fragment P on ToyPart { n: name kind }",
 ]
 
 
@@ -199,3 +287,25 @@ def test_generated_projectors_complete_objects_and_hand_unusual_ones_back(
     query = "{ items(broken: true) { id label tags } }"
     assert run(COMPILED, query) == run(GENERIC, query)
     assert by_field == ["ToyItem"]  # item 5's null label; item 6's null tag is in a list
+
+
+def test_objects_given_as_their_values_are_never_built_unless_needed() -> None:
+    """A `field_values` field whose selection a `reads_values` type can answer is
+    read from the values (no object built), nulls and errors as the generic
+    executor's; a selection with a resolver below (`shout`) builds the objects."""
+    query = "{ boxes(broken: true) { parts { name size kind sub { label } } } }"
+    BUILT.clear()
+    data, errors = run(COMPILED, query)
+    assert BUILT == []
+    assert (data, errors) == run(GENERIC, query)
+    assert [e[1] for e in errors] == [
+        ["boxes", 0, "parts", 3, "name"],
+        ["boxes", 0, "parts", 4, "sub", "label"],
+        ["boxes", 0, "parts", 5, "size"],
+    ]
+    assert data["boxes"][0]["parts"][5]["name"] == "u"
+    assert data["boxes"][0]["parts"][2] == {"name": "r", "size": None, "kind": "LARGE", "sub": None}
+    BUILT.clear()
+    query = "{ boxes { parts { name shout } } }"
+    assert run(COMPILED, query) == run(GENERIC, query)
+    assert len(BUILT) == 2 * 2 * 3  # both executors built every part
