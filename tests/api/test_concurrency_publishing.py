@@ -75,9 +75,9 @@ class WatchedStore:
         self.written.append(stored.key)
         return stored
 
-    def open(self, key: str) -> Any:
+    def open(self, key: str, sha256: str | None = None) -> Any:
         self.calls.append(("open", self.pool.checkedout()))
-        return self.inner.open(key)
+        return self.inner.open(key, sha256)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
