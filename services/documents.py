@@ -165,8 +165,9 @@ def upload_stream(
 
 
 def stored_as_sent(head: bytes, filename: str) -> bool:
-    """Whether an upload starting with `head` would be stored as sent (so its sha256
-    is its key), not cleaned first or refused; a guess from the head alone."""
+    """Whether an upload starting with `head` would be stored as sent (so its sha256,
+    kept in the row, is worth computing while it arrives), not cleaned first or
+    refused; a guess from the head alone."""
     try:
         return not cleans(sniff_content_type(head[:SNIFF_BYTES], filename))
     except UnsupportedDocument:
