@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
@@ -268,7 +269,12 @@ def gateway_dir() -> Path:
     if major < MIN_NODE_MAJOR:
         pytest.skip(f"federation tests SKIPPED: Node {major} found, {MIN_NODE_MAJOR}+ needed")
     installed = FEDERATION_DIR / "node_modules"
-    if not all((installed / package / "package.json").exists() for package in NODE_PACKAGES):
+    # Each xdist worker has this session fixture: one installs while the other
+    # waits for it (two `npm ci` in one directory remove each other's files).
+    with (FEDERATION_DIR / "node_modules.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if all((installed / package / "package.json").exists() for package in NODE_PACKAGES):
+            return FEDERATION_DIR
         locked = (FEDERATION_DIR / "package-lock.json").exists()
         command = [npm, "ci" if locked else "install", "--no-audit", "--no-fund"]
         completed = subprocess.run(
@@ -279,9 +285,9 @@ def gateway_dir() -> Path:
             timeout=NPM_TIMEOUT,
             check=False,
         )
-        if completed.returncode != 0:
-            pytest.fail(
-                f"{' '.join(command)} in {FEDERATION_DIR} exited with {completed.returncode}:\n"
-                f"{tail_text(completed.stdout)}\n{tail_text(completed.stderr)}"
-            )
+    if completed.returncode != 0:
+        pytest.fail(
+            f"{' '.join(command)} in {FEDERATION_DIR} exited with {completed.returncode}:\n"
+            f"{tail_text(completed.stdout)}\n{tail_text(completed.stderr)}"
+        )
     return FEDERATION_DIR

@@ -379,6 +379,8 @@ def receive_and_store(
             if hang_up_after is not None and sent >= hang_up_after:
                 return {"type": "http.disconnect"}
             if len(chunks) == 1:
+                if backend.streams:  # a part thread begins the multipart upload: wait for it
+                    eventually(lambda: bool(backend.unfinished(tenant)))
                 seen.extend(backend.unfinished(tenant))
             chunk = chunks.pop(0) if chunks else b""
             sent += len(chunk)

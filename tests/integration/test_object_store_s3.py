@@ -7,6 +7,7 @@ import datetime
 import io
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -210,6 +211,15 @@ def grow_to(path: Path, data: bytes, upload: StreamingUpload, size: int) -> None
     upload.grow(path, size)
 
 
+def unfinished_soon(backend: Backend, tenant: str, timeout: float = 30.0) -> list[str]:
+    """The tenant's unfinished uploads once there are any (or after `timeout`): a
+    stream begins its multipart upload on a part thread, not in `grow` itself."""
+    deadline = time.monotonic() + timeout
+    while not (unfinished := backend.unfinished(tenant)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return unfinished
+
+
 def test_a_streamed_upload_is_sent_while_its_file_grows_and_readable_only_once_committed(
     backend: Backend, tenant: str, tmp_path: Path
 ) -> None:
@@ -223,7 +233,7 @@ def test_a_streamed_upload_is_sent_while_its_file_grows_and_readable_only_once_c
     assert backend.unfinished(tenant) == []  # not one whole part yet: nothing begun
     grow_to(path, data, upload, PART_SIZE + 5)
     # The multipart upload began while the file was still growing.
-    assert backend.unfinished(tenant) == [upload.key]
+    assert unfinished_soon(backend, tenant) == [upload.key]
     grow_to(path, data, upload, len(data))
     staged = upload.finish(path, sha256=sha256(data), size=len(data))
     with pytest.raises(ObjectNotFound):
@@ -249,7 +259,7 @@ def test_an_aborted_stream_leaves_nothing_and_cannot_finish(
     upload = backend.store.stream_file(tenant, content_type="text/plain")
     assert upload is not None
     grow_to(path, data, upload, len(data) - 1)
-    assert backend.unfinished(tenant) == [upload.key]
+    assert unfinished_soon(backend, tenant) == [upload.key]
 
     upload.abort()
 
