@@ -32,10 +32,15 @@ SHARES_A_PORT = hasattr(socket, "SO_REUSEPORT")
 """Whether the platform lets several sockets listen on one address (Linux, the BSDs)."""
 
 
+def _tcp_socket(host: str) -> socket.socket:
+    """A TCP socket for `host` (an IPv6 address when it holds a colon)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.socket(family, socket.SOCK_STREAM)
+
+
 def reuse_port_socket(host: str, port: int) -> socket.socket:
     """A socket bound to `host:port` that other such sockets may share."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = _tcp_socket(host)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
@@ -47,8 +52,7 @@ def unused_port(host: str, port: int) -> int:
     """`port` (or, for 0, one the kernel picks), after checking that nothing listens on
     it: sockets that share a port would otherwise join another server's group
     (of the same user) instead of failing with "address already in use"."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
+    with _tcp_socket(host) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind((host, port))  # OSError (EADDRINUSE) when the address is taken
         return int(probe.getsockname()[1])
