@@ -20,6 +20,7 @@ from minio.error import S3Error
 from storage.objects import (
     PART_SIZE,
     ObjectNotFound,
+    ObjectStore,
     S3ObjectStore,
     StagingCancelled,
     StreamingUpload,
@@ -204,6 +205,15 @@ def test_s3_check_fails_with_bad_credentials(s3_server: S3Server) -> None:
 # --- streaming an upload while its file is still being written -----------------
 
 
+def new_stream(store: ObjectStore, tenant: str, tmp_path: Path) -> tuple[Path, StreamingUpload]:
+    """An empty spool file and a stream of it to a new upload key of `tenant`."""
+    path = tmp_path / "spool"
+    path.touch()
+    upload = store.stream_file(tenant, content_type="text/plain")
+    assert upload is not None and upload.key.startswith(f"{tenant}/u-")
+    return path, upload
+
+
 def grow_to(path: Path, data: bytes, upload: StreamingUpload, size: int) -> None:
     """The file at `path` now holds the first `size` bytes of `data` (as the spool would)."""
     with path.open("ab") as file:
@@ -224,10 +234,7 @@ def test_a_streamed_upload_is_sent_while_its_file_grows_and_readable_only_once_c
     backend: Backend, tenant: str, tmp_path: Path
 ) -> None:
     data = payload(2 * PART_SIZE + 3, seed=11)
-    path = tmp_path / "spool"
-    path.touch()
-    upload = backend.store.stream_file(tenant, content_type="text/plain")
-    assert upload is not None and upload.key.startswith(f"{tenant}/u-")
+    path, upload = new_stream(backend.store, tenant, tmp_path)
 
     grow_to(path, data, upload, PART_SIZE - 1)
     assert backend.unfinished(tenant) == []  # not one whole part yet: nothing begun
@@ -254,10 +261,7 @@ def test_an_aborted_stream_leaves_nothing_and_cannot_finish(
     backend: Backend, tenant: str, tmp_path: Path
 ) -> None:
     data = payload(2 * PART_SIZE + 3, seed=12)
-    path = tmp_path / "spool"
-    path.touch()
-    upload = backend.store.stream_file(tenant, content_type="text/plain")
-    assert upload is not None
+    path, upload = new_stream(backend.store, tenant, tmp_path)
     grow_to(path, data, upload, len(data) - 1)
     assert unfinished_soon(backend, tenant) == [upload.key]
 
@@ -274,10 +278,7 @@ def test_a_refused_stream_is_aborted_when_finishing_is_cancelled(
     backend: Backend, tenant: str, tmp_path: Path
 ) -> None:
     data = payload(PART_SIZE + 3, seed=13)
-    path = tmp_path / "spool"
-    path.touch()
-    upload = backend.store.stream_file(tenant, content_type="text/plain")
-    assert upload is not None
+    path, upload = new_stream(backend.store, tenant, tmp_path)
     grow_to(path, data, upload, len(data))
     cancelled = threading.Event()
     cancelled.set()
@@ -293,10 +294,7 @@ def test_a_stream_of_one_part_sends_nothing_before_commit(
     backend: Backend, tenant: str, tmp_path: Path
 ) -> None:
     data = payload(MiB + 1, seed=14)
-    path = tmp_path / "spool"
-    path.touch()
-    upload = backend.store.stream_file(tenant, content_type="text/plain")
-    assert upload is not None
+    path, upload = new_stream(backend.store, tenant, tmp_path)
     grow_to(path, data, upload, len(data))
 
     staged = upload.finish(path, sha256=sha256(data), size=len(data))
@@ -317,10 +315,7 @@ def test_a_stream_to_an_unreachable_store_fails_when_finished_not_while_receivin
         f"http://127.0.0.1:{port}", "key", "secret", BUCKET, connect_timeout=0.5, retries=0
     )
     data = payload(2 * PART_SIZE + 3, seed=15)
-    path = tmp_path / "spool"
-    path.touch()
-    upload = store.stream_file("t", content_type="text/plain")
-    assert upload is not None
+    path, upload = new_stream(store, "t", tmp_path)
 
     grow_to(path, data, upload, len(data))  # returns: nothing raised while receiving
 
