@@ -17,6 +17,7 @@ import io
 import os
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,19 @@ def image_pdf(size: int, author: str) -> bytes:
 # --- the API's spool ---------------------------------------------------------
 
 
+def upload_request(content_type: str, receive: Callable[[], Awaitable[Any]]) -> UploadRequest:
+    """A POST to /graphql whose body of `content_type` comes from `receive`, as the
+    API's endpoint reads it."""
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/graphql",
+        "query_string": b"",
+        "headers": [(b"content-type", content_type.encode())],
+    }
+    return UploadRequest(scope, receive)
+
+
 def test_a_file_part_is_spooled_to_a_named_file_and_hashed_as_it_is_parsed() -> None:
     content = text_bytes(3 * MiB + 17)
     request = httpx.Request(
@@ -121,14 +135,7 @@ def test_a_file_part_is_spooled_to_a_named_file_and_hashed_as_it_is_parsed() -> 
             chunk = chunks.pop(0) if chunks else b""
             return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
 
-        scope = {
-            "type": "http",
-            "method": "POST",
-            "path": "/graphql",
-            "query_string": b"",
-            "headers": [(b"content-type", request.headers["content-type"].encode())],
-        }
-        http = UploadRequest(scope, receive)
+        http = upload_request(request.headers["content-type"], receive)
         form = await http.form()
         big, small = form["0"], form["1"]
         assert isinstance(big, SpooledUpload) and isinstance(small, SpooledUpload)
@@ -170,14 +177,7 @@ def test_a_pdf_part_is_not_hashed_while_parsed_yet_its_hash_is_right() -> None:
             chunk = chunks.pop(0) if chunks else b""
             return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
 
-        scope = {
-            "type": "http",
-            "method": "POST",
-            "path": "/graphql",
-            "query_string": b"",
-            "headers": [(b"content-type", request.headers["content-type"].encode())],
-        }
-        http = UploadRequest(scope, receive)
+        http = upload_request(request.headers["content-type"], receive)
         form = await http.form()
         pdf, txt = form["0"], form["1"]
         assert isinstance(pdf, SpooledUpload) and isinstance(txt, SpooledUpload)
@@ -386,14 +386,7 @@ def receive_and_store(
             sent += len(chunk)
             return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
 
-        scope = {
-            "type": "http",
-            "method": "POST",
-            "path": "/graphql",
-            "query_string": b"",
-            "headers": [(b"content-type", content_type.encode())],
-        }
-        http = UploadRequest(scope, receive)
+        http = upload_request(content_type, receive)
         http.state.upload_stream = functools.partial(documents.upload_stream, backend.store, tenant)
         received = Received(seen)
         try:
