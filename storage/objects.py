@@ -736,6 +736,11 @@ class S3ObjectStore:
                     raise
         self._bucket_ready = True
 
+    def _bucket_before_writing(self) -> None:
+        """Make the bucket if missing, the first time this store writes."""
+        if not self._bucket_ready:
+            self.ensure_bucket()
+
     def put(
         self,
         tenant_id: str,
@@ -847,8 +852,7 @@ class S3ObjectStore:
         socket buffers whatever the size, and there is no multipart round trip.
         minio's put_object reads each part into memory (its parallel uploader
         queues them without bound); a presigned URL lets us stream instead."""
-        if not self._bucket_ready:
-            self.ensure_bucket()
+        self._bucket_before_writing()
         file.seek(0)
         url = self._client.presigned_put_object(self.bucket, key, expires=_PUT_URL_TTL)
         response = self._http.request(
@@ -1008,8 +1012,7 @@ class _S3Stream:
         store = self.store
         if self._stop.is_set():
             raise StagingCancelled(f"the upload to {self.key} was aborted")
-        if not store._bucket_ready:
-            store.ensure_bucket()
+        store._bucket_before_writing()
         return store._client._create_multipart_upload(
             store.bucket, self.key, {"Content-Type": self.content_type}
         )
