@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.private import private_file
+from storage.sqlite_async import ONE_TRIP
 
 if TYPE_CHECKING:
     from settings import Settings
@@ -156,7 +157,7 @@ def make_async_engine(url: str, timeouts: Timeouts | None = None, **kwargs: Any)
                 "pool_timeout": timeouts.pool_seconds,
                 **kwargs,
             }
-        engine = create_async_engine(aurl, **kwargs)
+        engine = create_async_engine(aurl, module=ONE_TRIP, **kwargs)
         pragmas = functools.partial(
             _sqlite_pragmas, busy_timeout_ms=timeouts.sqlite_busy_timeout_ms
         )
