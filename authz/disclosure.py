@@ -198,18 +198,20 @@ def disclose(
 def _disclose(values: Mapping[str, Any], plan: _Plan, path: str) -> Disclosed:
     layout = plan.layout(tuple(values))
     kept = dict(zip(layout.kept, layout.pick(values), strict=True))
-    for name, child in layout.children:
+    for name, label, child in layout.children:
         value = kept[name]
         if value is None:
             continue
-        prefix = f"{path}{camel(name)}."
-        if type(value) is dict or isinstance(value, Mapping):
+        prefix = path + label
+        if type(value) is dict or (type(value) is not list and isinstance(value, Mapping)):
             kept[name] = _disclose(value, child, prefix)
         else:
             kept[name] = tuple(
-                _disclose(item, child, f"{prefix}{index}.") for index, item in enumerate(value)
+                [_disclose(item, child, f"{prefix}{index}.") for index, item in enumerate(value)]
             )
-    withheld = tuple(path + name for name in layout.withheld) if path else layout.withheld
+    withheld = layout.withheld
+    if path and withheld:
+        withheld = tuple([path + name for name in withheld])
     return Disclosed(
         plan.policy.record, MappingProxyType(kept), withheld, plan.clearance, plan.policy, plan
     )
@@ -221,7 +223,7 @@ class _Layout:
     share it): decided once, so disclosing a row copies the kept values only."""
 
     kept: tuple[str, ...]  # in the values' order, children included
-    children: tuple[tuple[str, _Plan], ...]
+    children: tuple[tuple[str, str, _Plan], ...]  # (name, its path segment "name.", plan)
     withheld: tuple[str, ...]  # GraphQL names, in the values' order
     pick: Callable[[Mapping[str, Any]], Sequence[Any]]  # the kept values, in one C call
 
@@ -268,7 +270,9 @@ class _Plan:
         kept = tuple(name for name in keys if name in self.keep or name in children)
         found = self.layouts[keys] = _Layout(
             kept=kept,
-            children=tuple((name, children[name]) for name in keys if name in children),
+            children=tuple(
+                (name, f"{camel(name)}.", children[name]) for name in keys if name in children
+            ),
             withheld=tuple(
                 camel(name)
                 for name in keys
