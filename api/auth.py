@@ -139,10 +139,11 @@ async def authenticate_request(
     token = bearer_token(authorization)
     if token is None:
         return None
-    if verifier.may_block:
+    claims = verifier.kept(token)
+    if claims is None and verifier.may_block:
         # A JWKS refresh is blocking HTTP: keep it off the event loop.
         claims = await anyio.to_thread.run_sync(verifier.verify, token)
-    else:  # a local key: a signature check, cheaper than the hop to a thread
+    elif claims is None:  # a local key: a signature check, cheaper than the hop to a thread
         claims = verifier.verify(token)
     return await authenticated_from_claims(session, claims)
 

@@ -8,6 +8,8 @@ the roles themselves are always read from the database on each request.
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,12 +103,27 @@ def too_long_lived(lifetime: float, settings: Settings) -> str:
     )
 
 
+VERIFIED_TOKENS = 4096
+"""Tokens whose claims a verifier keeps (a client sends its token with every request)."""
+
+REVERIFY_SECONDS = 300.0
+"""A kept token is verified again after this long, so a signing key withdrawn from
+the JWKS stops being honoured within five minutes even for a long-lived token."""
+
+
 class TokenVerifier:
     """Checks signature, issuer, audience, expiry and lifetime (exp - iat, capped by
-    max_token_lifetime_seconds), and extracts `TokenClaims`."""
+    max_token_lifetime_seconds), and extracts `TokenClaims`.
 
-    def __init__(self, settings: Settings) -> None:
+    A token that passed is kept, by its exact text, until it expires or for
+    `REVERIFY_SECONDS`, whichever comes first: the next request with it skips the
+    signature check (a quarter of a millisecond for ES256). Roles are still read
+    from the database on every request; only the token's own checks are kept."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
         self._settings = settings
+        self._clock = clock
+        self._verified: dict[str, tuple[TokenClaims, float]] = {}
         self._jwks: jwt.PyJWKClient | None = None
         self._dev_public_key: ec.EllipticCurvePublicKey | None = None
         if settings.is_dev:
@@ -123,6 +140,20 @@ class TokenVerifier:
         return self._jwks is not None
 
     def verify(self, token: str) -> TokenClaims:
+        return self.kept(token) or self._check(token)
+
+    def kept(self, token: str) -> TokenClaims | None:
+        """The claims of `token` if it passed before and is still kept (no I/O)."""
+        kept = self._verified.get(token)
+        if kept is None:
+            return None
+        claims, until = kept
+        if self._clock() < until:
+            return claims
+        self._verified.pop(token, None)
+        return None
+
+    def _check(self, token: str) -> TokenClaims:
         try:
             if self._jwks is not None:
                 key: Any = self._jwks.get_signing_key_from_jwt(token).key
@@ -165,8 +196,15 @@ class TokenVerifier:
             isinstance(roles, list) and all(isinstance(role, str) for role in roles)
         ):
             raise AuthenticationError("the 'roles' claim must be a list of role names")
-        return TokenClaims(
+        found = TokenClaims(
             email=email.lower(),
             organization_id=org,
             roles=frozenset(roles) if roles is not None else None,
         )
+        self._keep(token, found, float(claims["exp"]))
+        return found
+
+    def _keep(self, token: str, claims: TokenClaims, expires: float) -> None:
+        if len(self._verified) >= VERIFIED_TOKENS:
+            self._verified.clear()  # simple, and safe beside a JWKS check in a thread
+        self._verified[token] = (claims, min(expires, self._clock() + REVERIFY_SECONDS))
