@@ -32,7 +32,7 @@ from sqlalchemy import ColumnElement, false, inspect, or_
 from authz.sql import ColumnOf, to_sql
 from authz.viewer import ViewerFacts
 from domain.enums import Classification
-from domain.predicates import Judge, Predicate, first_holding
+from domain.predicates import Judge, Predicate, facts_of, first_holding
 
 
 class Relation(StrEnum):
@@ -106,6 +106,20 @@ class Policy:
         """`relations` compiled once: the first relation whose rule `holds`."""
         return first_holding(self.relations, Relation.NONE)
 
+    @property
+    def facts_read(self) -> tuple[str, ...]:
+        """The viewer facts the relations' rules read, in a fixed order."""
+        found = self._facts_read
+        if found[0] is not self.relations:  # a test swapped the rules
+            self.__dict__.pop("_facts_read")
+            found = self._facts_read
+        return found[1]
+
+    @cached_property
+    def _facts_read(self) -> tuple[object, tuple[str, ...]]:
+        names = frozenset().union(*(facts_of(rule) for _, rule in self.relations))
+        return self.relations, tuple(sorted(names))
+
     def clearance_for(self, relation: Relation, facts: ViewerFacts) -> Clearance | None:
         if relation is Relation.NONE:
             return None
@@ -136,8 +150,28 @@ class Policy:
 
 
 def row_filter(policy: Policy, facts: ViewerFacts, column: ColumnOf) -> ColumnElement[bool]:
-    """SQL: the row's relation to the viewer is not NONE."""
-    return or_(false(), *(to_sql(rule, column, facts) for _, rule in policy.relations))
+    """SQL: the row's relation to the viewer is not NONE.
+
+    Built once per policy, column mapping and values of the facts the policy's
+    rules read (`ROW_FILTERS` of them are kept): viewers of one organisation share
+    it, and a request does not rebuild the clause its statement filters with. A
+    rule that reads the request's clock (`now`) makes a clause of its own each time."""
+    read = policy.facts_read
+    key = (id(policy), column, tuple([getattr(facts, name, None) for name in read]))
+    found = _ROW_FILTERS.get(key)
+    if found is not None and found[0] is policy.relations:
+        return found[1]
+    clause = or_(false(), *(to_sql(rule, column, facts) for _, rule in policy.relations))
+    if "now" in read:
+        return clause
+    if len(_ROW_FILTERS) >= ROW_FILTERS:
+        _ROW_FILTERS.pop(next(iter(_ROW_FILTERS)))  # the oldest
+    _ROW_FILTERS[key] = (policy.relations, clause)
+    return clause
+
+
+ROW_FILTERS = 1024
+_ROW_FILTERS: dict[tuple[Any, ...], tuple[object, ColumnElement[bool]]] = {}
 
 
 def cleared_filter(

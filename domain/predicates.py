@@ -133,6 +133,22 @@ def columns_of(rule: Predicate) -> frozenset[str]:
     raise TypeError(f"not a predicate: {rule!r}")  # pragma: no cover
 
 
+def facts_of(rule: Predicate) -> frozenset[str]:
+    """Every fact about the viewer a rule reads (what its SQL depends on)."""
+    match rule:
+        case Equals(_, value) | NotAfter(_, value):
+            return frozenset({value.name}) if isinstance(value, Fact) else frozenset()
+        case OneOf(_, values):
+            return frozenset({values.name}) if isinstance(values, Fact) else frozenset()
+        case Present():
+            return frozenset()
+        case FactOneOf(fact, _):
+            return frozenset({fact.name})
+        case AnyOf(parts) | AllOf(parts):
+            return frozenset().union(*(facts_of(part) for part in parts))
+    raise TypeError(f"not a predicate: {rule!r}")  # pragma: no cover
+
+
 def _utc(moment: Any) -> Any:
     """Aware UTC for a datetime (SQLite hands back naive UTC); other values as they are."""
     if isinstance(moment, datetime):

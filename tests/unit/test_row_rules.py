@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -27,11 +28,12 @@ from sqlalchemy import (
     create_engine,
     select,
 )
+from sqlalchemy import column as sql_column
 from sqlalchemy.engine import Engine
 
 from authz.disclosure import Policy, Relation, cleared_filter, row_filter
-from authz.records import POLICIES
-from authz.sql import to_sql
+from authz.records import AUDIT_REPORT, BID, POLICIES
+from authz.sql import model_columns, to_sql
 from authz.viewer import ViewerFacts
 from domain.enums import OrganizationKind
 from domain.networks import MEMBERSHIP
@@ -49,6 +51,7 @@ from domain.predicates import (
     first_holding,
     holds,
 )
+from storage.models import AuditReport
 
 ORGANIZATIONS = ["o1", "o2", "o3"]
 # Deadlines and clocks: equal, earlier and later instants (naive UTC, as SQLite keeps them).
@@ -220,3 +223,22 @@ def test_a_compiled_rule_reads_nothing_it_does_not_need() -> None:
     assert judge({"a": None}, None) == "none"
     with pytest.raises(ValueError, match="column attribute"):
         first_holding([("bad", Present(Column("a; import os")))], "none")
+
+
+def test_a_row_filter_is_built_once_per_values_of_the_facts_it_reads() -> None:
+    columns = model_columns(AuditReport)
+    kari = ViewerFacts("o1", OrganizationKind.PUBLIC_BODY, False, frozenset({"n1"}))
+    assert set(AUDIT_REPORT.facts_read) == {"organization_id", "organization_kind", "network_ids"}
+    same = replace(kari, reads_personal=True, contracted_suppliers=frozenset({"o2"}))
+    assert row_filter(AUDIT_REPORT, same, columns) is row_filter(AUDIT_REPORT, kari, columns)
+    for other in (
+        replace(kari, organization_id="o2"),
+        replace(kari, network_ids=frozenset({"n1", "n2"})),
+        replace(kari, organization_kind=OrganizationKind.SUPPLIER),
+    ):
+        assert row_filter(AUDIT_REPORT, other, columns) is not row_filter(
+            AUDIT_REPORT, kari, columns
+        )
+    # A rule on the request's clock: a clause of its own every time.
+    assert "now" in BID.facts_read
+    assert row_filter(BID, kari, sql_column) is not row_filter(BID, kari, sql_column)
