@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, and_, exists, or_, select
+from sqlalchemy.orm import aliased
 
 from authz.disclosure import (
     Disclosed,
@@ -29,6 +30,7 @@ from domain.enums import AuditReportStatus, Classification, Requirement, Severit
 from domain.errors import InvalidInput, NotFound
 from domain.orgnumbers import normalize_country
 from services.corrective_action_values import with_history
+from services.loaders import ORGANIZATION_COLUMNS, OrganizationRow
 from services.pagination import Page, fetch_page
 from services.scope import Scope
 from storage import models
@@ -75,11 +77,29 @@ FINDINGS_WITH_ACTIONS = select(
 ACTION_ID = len(FINDING_NAMES) + ACTION_NAMES.index("id")
 
 
+# A page's suppliers, read with the page when the document selects them: the
+# organisation loader is primed with them, so the level below reads none.
+SUPPLIER = aliased(models.Organization, name="supplier")
+SUPPLIER_SELECT = [
+    getattr(SUPPLIER, str(column.key)).label(f"supplier__{column.key}")
+    for column in ORGANIZATION_COLUMNS
+]
+REPORT_WIDTH = len(REPORT_NAMES)
+
+
 def record_values(row: Any) -> dict[str, Any]:
-    """A report's own values from an ORM row or a Core row of `REPORT_SELECT`."""
+    """A report's own values from an ORM row or a Core row of `REPORT_SELECT`
+    (followed by the supplier's `SUPPLIER_SELECT`, or not)."""
     if isinstance(row, Row):
-        return dict(zip(REPORT_NAMES, row, strict=True))
+        return dict(zip(REPORT_NAMES, row[:REPORT_WIDTH], strict=True))
     return row_values(row)
+
+
+def prime_suppliers(scope: Scope, rows: Sequence[Row[Any]]) -> None:
+    """The organisation loader learns the suppliers of rows read with `SUPPLIER_SELECT`."""
+    scope.loaders.organization_columns.prime_many(
+        {row.supplier_id: OrganizationRow(*row[REPORT_WIDTH:]) for row in rows}
+    )
 
 
 async def findings_of(
@@ -258,9 +278,16 @@ async def list_reports(
 ) -> Page[Disclosed]:
     # Core rows, not ORM objects: a page is read, disclosed and dropped.
     stmt = (await visible_statement(scope, filter)).with_only_columns(*REPORT_SELECT)
+    with_suppliers = "supplier" in selected
+    if with_suppliers:
+        stmt = stmt.add_columns(*SUPPLIER_SELECT).join_from(
+            models.AuditReport, SUPPLIER, SUPPLIER.id == models.AuditReport.supplier_id
+        )
     search = filter.search if filter else None
 
     async def to_items(rows: list[Row[Any]]) -> list[Disclosed]:
+        if with_suppliers:
+            prime_suppliers(scope, rows)
         return await present(scope, rows, selected, search=search)
 
     return await fetch_page(

@@ -46,9 +46,17 @@ class KeyBatches(Generic[ValueT]):
 
     def prime(self, key: str, value: ValueT) -> None:
         """Known already (e.g. the signed-in organisation): never read."""
-        if key not in self._batches:
-            known: asyncio.Future[Found[ValueT]] = asyncio.get_running_loop().create_future()
-            known.set_result({key: value})
+        self.prime_many({key: value})
+
+    def prime_many(self, found: Found[ValueT]) -> None:
+        """Known already (e.g. a page's suppliers, read with the page): never read,
+        and answered as one batch. A key read or primed before keeps its value."""
+        fresh = {key: value for key, value in found.items() if key not in self._batches}
+        if not fresh:
+            return
+        known: asyncio.Future[Found[ValueT]] = asyncio.get_running_loop().create_future()
+        known.set_result(fresh)
+        for key in fresh:
             self._batches[key] = known
 
     def _batch_of(self, key: str) -> asyncio.Future[Found[ValueT]]:

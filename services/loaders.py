@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,6 +49,16 @@ class OrganizationColumns(Protocol):
     def country(self) -> str: ...
     @property
     def org_number(self) -> str: ...
+
+
+class OrganizationRow(NamedTuple):
+    """`ORGANIZATION_COLUMNS` read along with another statement (a page's suppliers)."""
+
+    id: str
+    name: str
+    kind: OrganizationKind
+    country: str
+    org_number: str
 
 
 ORGANIZATION_COLUMNS: tuple[InstrumentedAttribute[Any], ...] = (

@@ -143,3 +143,20 @@ def test_the_history_of_corrective_actions_is_read_only_when_selected(
         assert plain["node"]["redactedFields"] == full["node"]["redactedFields"]
         statuses = [f["correctiveAction"]["status"] for f in full["node"]["findings"]]
         assert [f["correctiveAction"]["status"] for f in plain["node"]["findings"]] == statuses
+
+
+def test_a_pages_suppliers_are_read_with_the_page(client: TestClient, world: World) -> None:
+    oslo = world.org("Oslo kommune")
+    token = world.user("kontrakt@oslo.no", oslo, Role.CONTRACT_MANAGER)
+    seed_reports(world, oslo, 3)
+    query = "{ auditReports(first: 3) { edges { node { title %s } } } }"
+    with counted(client) as statements:
+        body = gql(client, query % "supplier { name kind }", token)
+    suppliers = [edge["node"]["supplier"] for edge in body["data"]["auditReports"]["edges"]]
+    assert suppliers == [{"name": "Hansker AS", "kind": "SUPPLIER"}] * 3, body
+    assert not [s for s in statements if "FROM organizations" in s], statements  # no loader's
+    pages = [s for s in statements if "FROM audit_reports" in s]
+    assert len(pages) == 1 and "JOIN organizations AS supplier" in pages[0], statements
+    with counted(client) as without:
+        gql(client, query % "", token)
+    assert not [s for s in without if "organizations AS supplier" in s], without

@@ -110,3 +110,17 @@ def test_a_cancelled_caller_leaves_the_others_their_answer() -> None:
         assert source.calls == [["a", "b"]]
 
     asyncio.run(run())
+
+
+def test_primed_keys_are_never_read_and_answer_as_one_batch() -> None:
+    async def run() -> None:
+        source = Source()
+        batches = KeyBatches(source)
+        assert await batches.load("a") == "A"
+        batches.prime_many({"a": "stale", "b": "primed B", "y": "primed Y"})
+        assert await batches.load_many(["y", "b", "a", "c"]) == ["primed Y", "primed B", "A", "C"]
+        assert source.calls == [["a"], ["c"]]  # "a" keeps what was read first
+        primed = {id(batches._batch_of(key)) for key in ("b", "y")}
+        assert len(primed) == 1
+
+    asyncio.run(run())
