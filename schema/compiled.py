@@ -37,10 +37,11 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable, Iterable, MutableSequence, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from typing import Any, TypeVar
 
 from graphql import (
@@ -187,9 +188,10 @@ class Shape:
     item: Shape | None = None  # LIST
     plan: ObjectPlan | None = None  # OBJECT
 
-    @property
+    @cached_property
     def deferred(self) -> bool:
-        """Whether a resolver or batcher runs somewhere below this value."""
+        """Whether a resolver or batcher runs somewhere below this value (a shape is
+        complete when made: its item and its plan's walk come first)."""
         if self.kind == LIST:
             return self.item is not None and self.item.deferred
         return self.kind == OBJECT and self.plan is not None and bool(self.plan.walk)
@@ -221,6 +223,9 @@ class ObjectPlan:
     # basic fields with one of those below
     project: Projector | None = None  # pass 2's fast way (see `projector`)
 
+
+WorkItem = tuple[ObjectPlan, Any, Path]
+"""An object whose fields pass 1 resolves: its plan, its value and its path."""
 
 Projector = Callable[[Any, dict[tuple[int, FieldPlan], Any], "_Run", Path], dict[str, Any]]
 """(source, resolved values, the run, the object's path) -> the object's response."""
@@ -529,7 +534,7 @@ class _Run:
         assert plan.shape is not None
         try:
             value = await result if executor.is_awaitable(result) else result
-            work: list[tuple[ObjectPlan, Any, Path]] = []
+            work: list[WorkItem] = []
             self._expand(plan.shape, value, path, work)
             while work:
                 work = await self._resolve_level(work)
@@ -560,7 +565,7 @@ class _Run:
     # pass 1 ---------------------------------------------------------------------------
 
     def _expand(
-        self, shape: Shape, value: Any, path: Path, work: list[tuple[ObjectPlan, Any, Path]]
+        self, shape: Shape, value: Any, path: Path, work: MutableSequence[WorkItem]
     ) -> None:
         """Queue the objects below `value` that have fields to resolve."""
         if value is None or isinstance(value, Exception) or not shape.deferred:
@@ -573,18 +578,17 @@ class _Run:
             for index, item in enumerate(value):
                 self._expand(shape.item, item, Path(path, index, None), work)
 
-    async def _resolve_level(
-        self, work: list[tuple[ObjectPlan, Any, Path]]
-    ) -> list[tuple[ObjectPlan, Any, Path]]:
+    async def _resolve_level(self, work: list[WorkItem]) -> list[WorkItem]:
         """Resolve every field of the queued objects, all awaited together; returns the
         objects of the next level."""
         executor = self.executor
         resolved = self.resolved
         calls: list[tuple[FieldPlan, Any, Path, Any]] = []
         groups: dict[FieldPlan, list[tuple[Any, Path]]] = {}
-        following: list[tuple[ObjectPlan, Any, Path]] = []
-        while work:
-            object_plan, source, path = work.pop(0)
+        following: list[WorkItem] = []
+        queued = deque(work)  # BASIC fields queue their objects here, on this level
+        while queued:
+            object_plan, source, path = queued.popleft()
             type_name = object_plan.type.name
             for plan in object_plan.walk:
                 field_path = Path(path, plan.key, type_name)
@@ -595,7 +599,7 @@ class _Run:
                         value = plan.getter(source, plan.attr)
                     except Exception:
                         continue
-                    self._expand(plan.shape, value, field_path, work)
+                    self._expand(plan.shape, value, field_path, queued)
                 elif kind == BATCHED:
                     groups.setdefault(plan, []).append((source, field_path))
                 else:
@@ -650,7 +654,7 @@ class _Run:
         source: Any,
         path: Path,
         value: Any,
-        following: list[tuple[ObjectPlan, Any, Path]],
+        following: list[WorkItem],
     ) -> None:
         self.resolved[(id(source), plan)] = value
         if plan.kind != DELEGATE and plan.shape is not None:
