@@ -204,7 +204,10 @@ class GraphQLEndpoint:
             if not multipart:
                 try:
                     signed_in = await authenticate_request(
-                        session, services.verifier, request.headers.get("authorization")
+                        session,
+                        services.verifier,
+                        request.headers.get("authorization"),
+                        today=services.clock().date(),
                     )
                 except AuthenticationError as exc:
                     return graphql_error(401, "UNAUTHENTICATED", str(exc))

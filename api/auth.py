@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.tokens import AuthenticationError, TokenClaims, TokenVerifier
 from authz.principal import Principal
+from authz.viewer import FactPairs, fact_pairs_column
 from domain.enums import Role
 from storage import data_version
 from storage.models import Membership, Organization, User
@@ -37,18 +39,22 @@ exists or belongs where."""
 @dataclass(frozen=True)
 class Authenticated:
     """The principal, and the user and organisation rows read to build it (for the
-    request's loaders, so `me` does not read them again), and the data version
-    read by the same statement (for the response cache, api/response_cache.py)."""
+    request's loaders, so `me` does not read them again), the data version read by
+    the same statement (for the response cache, api/response_cache.py), and the
+    organisation's viewer facts on `day` (`authz.viewer.facts_from_pairs`), which
+    the request's scope then needs no statement for."""
 
     principal: Principal
     user: User
     organization: Organization
     data_version: int
+    fact_pairs: FactPairs = ()
+    day: dt.date | None = None
 
 
 # Built once: every request runs the same statement with its own parameters.
 _MEMBER_ROWS = (
-    select(User, Organization, Membership.role, data_version.CURRENT)
+    select(User, Organization, Membership.role, data_version.CURRENT, fact_pairs_column())
     .select_from(Membership)
     .join(User, User.id == Membership.user_id)
     .join(Organization, Organization.id == Membership.organization_id)
@@ -56,10 +62,14 @@ _MEMBER_ROWS = (
 )
 
 
-async def authenticated_from_claims(session: AsyncSession, claims: TokenClaims) -> Authenticated:
+async def authenticated_from_claims(
+    session: AsyncSession, claims: TokenClaims, today: dt.date | None = None
+) -> Authenticated:
     """The user, the organisation and the roles held there now (and the data
-    version), in one statement; a revoked role is gone at once."""
-    parameters = {"email": claims.email, "organization_id": claims.organization_id}
+    version and the viewer facts on `today`), in one statement; a revoked role is
+    gone at once."""
+    day = today or dt.datetime.now(dt.UTC).date()
+    parameters = {"email": claims.email, "organization_id": claims.organization_id, "today": day}
     rows = (await session.execute(_MEMBER_ROWS, parameters)).all()
     if not rows:
         raise AuthenticationError(NOT_A_MEMBER)
@@ -74,7 +84,7 @@ async def authenticated_from_claims(session: AsyncSession, claims: TokenClaims) 
         organization_kind=organization.kind,
         roles=roles,
     )
-    return Authenticated(principal, user, organization, int(rows[0][3]))
+    return Authenticated(principal, user, organization, int(rows[0][3]), rows[0][4] or (), day)
 
 
 async def principal_from_claims(session: AsyncSession, claims: TokenClaims) -> Principal:
@@ -133,9 +143,12 @@ async def authenticate(
 
 
 async def authenticate_request(
-    session: AsyncSession, verifier: TokenVerifier, authorization: str | None
+    session: AsyncSession,
+    verifier: TokenVerifier,
+    authorization: str | None,
+    today: dt.date | None = None,
 ) -> Authenticated | None:
-    """`authenticate`, keeping the rows it read."""
+    """`authenticate`, keeping the rows it read (the viewer facts on `today`)."""
     token = bearer_token(authorization)
     if token is None:
         return None
@@ -145,7 +158,7 @@ async def authenticate_request(
         claims = await anyio.to_thread.run_sync(verifier.verify, token)
     elif claims is None:  # a local key: a signature check, cheaper than the hop to a thread
         claims = verifier.verify(token)
-    return await authenticated_from_claims(session, claims)
+    return await authenticated_from_claims(session, claims, today)
 
 
 GATEWAY_SECRET_HEADER = "x-kjede-gateway-secret"

@@ -49,6 +49,8 @@ def caller_scope(
         scope.loaders.user.prime(signed_in.user.id, signed_in.user)
         scope.loaders.organization.prime(signed_in.organization.id, signed_in.organization)
         scope.loaders.organization_columns.prime(signed_in.organization.id, signed_in.organization)
+        if signed_in.day is not None:
+            scope.knows_facts(signed_in.fact_pairs, signed_in.day)
     return scope
 
 

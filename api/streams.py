@@ -62,7 +62,7 @@ class ScopeUnits:
         async with lease as connection, services.sessions(bind=connection) as session:
             try:
                 signed_in = await authenticate_request(
-                    session, services.verifier, self.authorization
+                    session, services.verifier, self.authorization, services.clock().date()
                 )
             except AuthenticationError as exc:
                 raise Unauthenticated(str(exc)) from exc

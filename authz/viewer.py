@@ -9,14 +9,17 @@ and compiled into every row filter.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BindParameter,
     CompoundSelect,
     Date,
+    ScalarSelect,
     Select,
     String,
     bindparam,
@@ -26,6 +29,8 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from authz.enforcer import Authorizer
 from authz.policies import Action, Resource
@@ -122,15 +127,24 @@ def _facts_query(buys: bool) -> CompoundSelect[Any]:
     organization_id = bindparam("organization_id", type_=String)
     networks = member_networks(organization_id).subquery()
     parts = [
-        select(literal("network"), networks.c[0]),
-        select(literal("granted"), granted_suppliers(organization_id).subquery().c[0]),
-        select(literal("supplier"), supplied_networks(organization_id).subquery().c[0]),
+        _fact("network", networks.c[0]),
+        _fact("granted", granted_suppliers(organization_id).subquery().c[0]),
+        _fact("supplier", supplied_networks(organization_id).subquery().c[0]),
     ]
     if buys:
         today = bindparam("today", type_=Date)
-        contracted = contracted_suppliers(organization_id, today).subquery()
-        parts.append(select(literal("contracted"), contracted.c[0]))
+        parts.append(
+            _fact("contracted", contracted_suppliers(organization_id, today).subquery().c[0])
+        )
     return union_all(*parts)
+
+
+def _fact(name: str, value: Any) -> Select[Any]:
+    return select(literal(name).label("fact"), value.label("value"))
+
+
+FactPairs = Sequence[Sequence[Any]]
+"""(fact name, value) rows of `_facts_query`: "network", "granted", "contracted", "supplier"."""
 
 
 async def load_viewer_facts(
@@ -149,21 +163,60 @@ async def load_viewer_facts(
     if buys:
         parameters["today"] = day
     rows = await core_rows(session, _facts_query(buys), parameters)
+    return facts_from_pairs(principal, authorizer, rows, clock)
+
+
+def facts_from_pairs(
+    principal: Principal, authorizer: Authorizer, pairs: FactPairs, now: dt.datetime
+) -> ViewerFacts:
+    """The viewer's facts from the (fact, value) rows of its organisation
+    (`load_viewer_facts`' statement, or `FACT_PAIRS` read with another)."""
     values: dict[str, set[str]] = {
         "network": set(),
         "granted": set(),
         "contracted": set(),
         "supplier": set(),
     }
-    for fact, value in rows:
+    for fact, value in pairs:
         values[str(fact)].add(str(value))
+    buys = principal.organization_kind in BUYER_KINDS
     return ViewerFacts(
         organization_id=principal.organization_id,
         organization_kind=principal.organization_kind,
         reads_personal=authorizer.allows(principal, Action.READ_PERSONAL, Resource.AUDIT_REPORT),
         network_ids=frozenset(values["network"]),
-        contracted_suppliers=frozenset(values["contracted"]),
+        contracted_suppliers=frozenset(values["contracted"]) if buys else frozenset(),
         granted_suppliers=frozenset(values["granted"]),
         supplier_network_ids=frozenset(values["supplier"]),
-        now=clock,
+        now=now,
     )
+
+
+class _json_pairs(FunctionElement[Any]):
+    """A JSON array of [a, b] pairs, one per row: `json_group_array(json_array(a, b))`
+    on SQLite, `json_agg(json_build_array(a, b))` on PostgreSQL (NULL for no rows)."""
+
+    type = JSON()
+    name = "json_pairs"
+    inherit_cache = True
+
+
+@compiles(_json_pairs, "sqlite")
+def _json_pairs_sqlite(element: _json_pairs, compiler: Any, **kw: Any) -> str:
+    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(_json_pairs, "postgresql")
+def _json_pairs_postgresql(element: _json_pairs, compiler: Any, **kw: Any) -> str:
+    return f"json_agg(json_build_array({compiler.process(element.clauses, **kw)}))"
+
+
+@cache
+def fact_pairs_column() -> ScalarSelect[Any]:
+    """Every set-valued fact of the organisation bound as `organization_id` on the
+    day bound as `today`, as one JSON value: a column another statement (the
+    authentication's) reads them with, saving a statement of their own. Contracts
+    are read whatever the organisation's kind; `facts_from_pairs` keeps them for
+    buyers only, as `load_viewer_facts` does."""
+    facts = _facts_query(True).subquery()
+    return select(_json_pairs(facts.c.fact, facts.c.value)).scalar_subquery()

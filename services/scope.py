@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from authz.audit import ReadLog
 from authz.enforcer import Authorizer
 from authz.principal import Principal
-from authz.viewer import ViewerFacts, load_viewer_facts
+from authz.viewer import FactPairs, ViewerFacts, facts_from_pairs, load_viewer_facts
 from domain.errors import Unauthenticated
 from services.loaders import Loaders
 from settings import Settings
@@ -51,6 +51,7 @@ class Scope:
     # Why this answer may not be served again (`not_reusable`); empty: it may.
     not_reusable_because: set[str] = field(default_factory=set, init=False)
     _facts: ViewerFacts | None = field(default=None, init=False, repr=False)
+    _known_facts: tuple[FactPairs, dt.date] | None = field(default=None, init=False, repr=False)
     _facts_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -70,13 +71,29 @@ class Scope:
         return principal
 
     async def facts(self) -> ViewerFacts:
-        """The viewer's facts, once per request (aliased root fields ask at once)."""
+        """The viewer's facts, once per request (aliased root fields ask at once):
+        from what authentication read with them (`knows_facts`), else read now."""
         async with self._facts_lock:
             if self._facts is None:
-                self._facts = await load_viewer_facts(
-                    self.session, self.principal, self.authorizer, now=self.clock()
-                )
+                now = self.clock()
+                known, self._known_facts = self._known_facts, None
+                if known is not None and self.principal is not None and known[1] == now.date():
+                    self._facts = facts_from_pairs(self.principal, self.authorizer, known[0], now)
+                else:
+                    self._facts = await load_viewer_facts(
+                        self.session, self.principal, self.authorizer, now=now
+                    )
         return self._facts
+
+    def knows_facts(self, pairs: FactPairs, day: dt.date) -> None:
+        """The viewer's (fact, value) rows on `day`, read with its authentication:
+        `facts` builds the facts from them unless a write comes first (`forget`)
+        or the request's day is another."""
+        self._known_facts = (pairs, day)
+
+    def forget_known_facts(self) -> None:
+        """A write may change them: `facts` reads them if it has not yet."""
+        self._known_facts = None
 
     @contextlib.asynccontextmanager
     async def without_connection(self) -> AsyncIterator[None]:

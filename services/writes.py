@@ -32,6 +32,7 @@ async def mutation(scope: Scope) -> AsyncIterator[None]:
     rolls back everything it has not committed."""
     async with write_transaction(scope.session):
         scope.loaders.forget()
+        scope.forget_known_facts()
         try:
             if scope.write_prelude is not None:
                 await scope.write_prelude()
