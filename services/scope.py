@@ -87,8 +87,8 @@ class Scope:
 
     def knows_facts(self, pairs: FactPairs, day: dt.date) -> None:
         """The viewer's (fact, value) rows on `day`, read with its authentication:
-        `facts` builds the facts from them unless a write comes first (`forget`)
-        or the request's day is another."""
+        `facts` builds the facts from them unless a write comes first
+        (`forget_known_facts`) or the request's day is another."""
         self._known_facts = (pairs, day)
 
     def forget_known_facts(self) -> None:
