@@ -277,17 +277,21 @@ def _fast_string(coerce: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 def _memo(coerce: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """Enum members coerce to the same name every time: remember each one."""
+    """Enum members coerce to the same name every time: remember each one (a
+    projector looks them up in `coerce_member.names` before calling it)."""
     seen: dict[Any, Any] = {}
 
     def coerce_member(value: Any) -> Any:
         if isinstance(value, Enum):
             found = seen.get(value, Undefined)
             if found is Undefined:
-                found = seen[value] = coerce(value)
+                found = coerce(value)
+                if isinstance(found, str):
+                    seen[value] = found
             return found
         return coerce(value)
 
+    coerce_member.names = seen  # type: ignore[attr-defined]
     return coerce_member
 
 
@@ -574,9 +578,19 @@ class _Run:
             assert shape.plan is not None
             work.append((shape.plan, value, path))
         elif shape.kind == LIST and is_iterable(value):
-            assert shape.item is not None
-            for index, item in enumerate(value):
-                self._expand(shape.item, item, Path(path, index, None), work)
+            item = shape.item
+            assert item is not None
+            if item.kind == OBJECT:  # the usual list: objects, queued without a call each
+                plan = item.plan
+                assert plan is not None
+                work.extend(
+                    (plan, element, Path(path, index, None))
+                    for index, element in enumerate(value)
+                    if element is not None and not isinstance(element, Exception)
+                )
+                return
+            for index, element in enumerate(value):
+                self._expand(item, element, Path(path, index, None), work)
 
     async def _resolve_level(self, work: list[WorkItem]) -> list[WorkItem]:
         """Resolve every field of the queued objects, all awaited together; returns the
@@ -644,8 +658,12 @@ class _Run:
                 for source, _ in members:
                     resolved[(id(source), plan)] = failure
                 continue
-            for (source, field_path), value in zip(members, outcome, strict=True):
-                self._store(plan, source, field_path, value, following)
+            if plan.shape is not None and plan.shape.deferred:
+                for (source, field_path), value in zip(members, outcome, strict=True):
+                    self._store(plan, source, field_path, value, following)
+            else:  # nothing below to resolve: only remembered
+                for (source, _), value in zip(members, outcome, strict=True):
+                    resolved[(id(source), plan)] = value
         return following
 
     def _store(
@@ -811,10 +829,19 @@ def projector(object_plan: ObjectPlan) -> Projector | None:
             leaves.append(f"    {result} = _resolved_error({read})")
         elif shape is not None and shape.kind == LEAF:
             namespace[f"L{index}"] = _leaf_or_unusual(shape)
+            names = getattr(shape.coerce, "names", None)  # an enum's members coerced so far
             if shape.type.name in ("String", "ID"):  # type: ignore[union-attr]
                 leaves += [
                     f"    v = {read}",
                     f"    {result} = v if type(v) is str else L{index}(v)",
+                ]
+            elif names is not None:
+                namespace[f"N{index}"] = names
+                leaves += [
+                    f"    v = {read}",
+                    f"    {result} = N{index}.get(v)",
+                    f"    if {result} is None:",
+                    f"      {result} = L{index}(v)",
                 ]
             else:
                 leaves.append(f"    {result} = L{index}({read})")
