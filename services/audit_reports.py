@@ -35,7 +35,7 @@ from services.pagination import Page, fetch_page
 from services.scope import Scope
 from storage import models
 from storage.db import core_rows
-from storage.keys import among
+from storage.keys import KeysNamed, among
 
 MAX_SEARCH_LENGTH = 200
 REPORT_COLUMNS = model_columns(models.AuditReport)
@@ -75,6 +75,9 @@ FINDINGS_WITH_ACTIONS = select(
     models.CorrectiveAction, models.CorrectiveAction.finding_id == models.Finding.id
 )  # finding_id is unique: at most one action per finding
 ACTION_ID = len(FINDING_NAMES) + ACTION_NAMES.index("id")
+FINDINGS_OF_REPORTS = FINDINGS_WITH_ACTIONS.where(
+    among(models.Finding.report_id, KeysNamed("report_ids"))
+).order_by(models.Finding.report_id, models.Finding.position, models.Finding.id)
 
 
 # A page's suppliers, read with the page when the document selects them: the
@@ -109,13 +112,10 @@ async def findings_of(
     in report order (position, then id): one statement, no ORM objects."""
     if not report_ids:
         return {}
-    finding = models.Finding
-    stmt = FINDINGS_WITH_ACTIONS.where(among(finding.report_id, report_ids)).order_by(
-        finding.report_id, finding.position, finding.id
-    )
     split = len(FINDING_NAMES)
     grouped: dict[str, list[dict[str, Any]]] = {}
-    for row in await core_rows(scope.session, stmt):
+    wanted = {"report_ids": list(report_ids)}
+    for row in await core_rows(scope.session, FINDINGS_OF_REPORTS, wanted):
         values = dict(zip(FINDING_NAMES, row[:split], strict=True))
         values["corrective_action"] = (
             dict(zip(ACTION_NAMES, row[split:], strict=True))
@@ -268,6 +268,35 @@ async def visible_statement(scope: Scope, filter: ReportFilter | None) -> Select
     return stmt
 
 
+def listing(visible: Select[Any], with_suppliers: bool) -> Select[Any]:
+    """The columns a page reads of the reports of `visible` (and of their suppliers)."""
+    stmt = visible.with_only_columns(*REPORT_SELECT)
+    if with_suppliers:
+        stmt = stmt.add_columns(*SUPPLIER_SELECT).join_from(
+            models.AuditReport, SUPPLIER, SUPPLIER.id == models.AuditReport.supplier_id
+        )
+    return stmt
+
+
+LISTINGS = 256
+_LISTINGS: dict[tuple[int, bool], tuple[ColumnElement[bool], Select[Any]]] = {}
+
+
+def unfiltered_listing(visible: ColumnElement[bool], with_suppliers: bool) -> Select[Any]:
+    """`listing` of every report the row filter `visible` lets through, kept per
+    filter (`row_filter` keeps those per viewer facts): pagination then finds its
+    page statement ready (`services.pagination.paged`)."""
+    key = (id(visible), with_suppliers)
+    found = _LISTINGS.get(key)
+    if found is not None and found[0] is visible:
+        return found[1]
+    stmt = listing(select(models.AuditReport).where(visible), with_suppliers)
+    if len(_LISTINGS) >= LISTINGS:
+        _LISTINGS.pop(next(iter(_LISTINGS)))  # the oldest
+    _LISTINGS[key] = (visible, stmt)
+    return stmt
+
+
 async def list_reports(
     scope: Scope,
     filter: ReportFilter | None,
@@ -277,12 +306,12 @@ async def list_reports(
     selected: frozenset[str],
 ) -> Page[Disclosed]:
     # Core rows, not ORM objects: a page is read, disclosed and dropped.
-    stmt = (await visible_statement(scope, filter)).with_only_columns(*REPORT_SELECT)
     with_suppliers = "supplier" in selected
-    if with_suppliers:
-        stmt = stmt.add_columns(*SUPPLIER_SELECT).join_from(
-            models.AuditReport, SUPPLIER, SUPPLIER.id == models.AuditReport.supplier_id
-        )
+    if filter is None:  # the same statement for every viewer with the same row filter
+        visible = row_filter(AUDIT_REPORT, await scope.facts(), REPORT_COLUMNS)
+        stmt = unfiltered_listing(visible, with_suppliers)
+    else:
+        stmt = listing(await visible_statement(scope, filter), with_suppliers)
     search = filter.search if filter else None
 
     async def to_items(rows: list[Row[Any]]) -> list[Disclosed]:

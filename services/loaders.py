@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
+from functools import cache
 from typing import Any, NamedTuple, Protocol, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from strawberry.dataloader import DataLoader
@@ -16,7 +17,7 @@ from services.framework_loaders import FrameworkLoaders
 from services.key_batches import KeyBatches
 from storage import models
 from storage.db import core_rows
-from storage.keys import among
+from storage.keys import KeysNamed, among
 
 ModelT = TypeVar("ModelT", bound=models.Base)
 
@@ -70,6 +71,12 @@ ORGANIZATION_COLUMNS: tuple[InstrumentedAttribute[Any], ...] = (
 )
 
 
+@cache
+def _by_ids(columns: tuple[InstrumentedAttribute[Any], ...]) -> Select[Any]:
+    """One statement per set of columns, for every request (its cache key made once)."""
+    return select(*columns).where(among(columns[0], KeysNamed("ids")))
+
+
 def columns_by_id(
     session: AsyncSession, columns: Sequence[InstrumentedAttribute[Any]]
 ) -> Callable[[list[str]], Awaitable[dict[str, Any]]]:
@@ -77,8 +84,10 @@ def columns_by_id(
     views built from a few columns, without the ORM objects
     (`storage.db.core_rows`); ids not found are absent."""
 
+    stmt = _by_ids(tuple(columns))
+
     async def load(ids: list[str]) -> dict[str, Any]:
-        rows = await core_rows(session, select(*columns).where(among(columns[0], ids)))
+        rows = await core_rows(session, stmt, {"ids": ids})
         return {row[0]: row for row in rows}
 
     return load

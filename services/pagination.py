@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 
 from domain.errors import InvalidInput
 from services.scope import Scope
@@ -70,15 +70,15 @@ async def fetch_page(
     statement of columns rather than of one entity)."""
     first = DEFAULT_PAGE_SIZE if first is None else first  # the contract's `first: Int = 50`
     check_page_size(first, scope.settings.max_page_size)
-    page_stmt = stmt
+    page_stmt = paged(stmt, id_column, after=bool(after))
+    parameters: dict[str, Any] = {PAGE_LIMIT: first + 1}
     if after:
-        page_stmt = page_stmt.where(id_column > decode_cursor(after))
-    page_stmt = page_stmt.order_by(id_column).limit(first + 1)
+        parameters[PAGE_AFTER] = decode_cursor(after)
     rows: list[Any]  # RowT: entities, or Core rows
     if scalars:
-        rows = list((await scope.session.execute(page_stmt)).scalars())
+        rows = list((await scope.session.execute(page_stmt, parameters)).scalars())
     else:  # plain columns: Core rows (storage.db.core_rows)
-        rows = list(await core_rows(scope.session, page_stmt))
+        rows = list(await core_rows(scope.session, page_stmt, parameters))
     items = await to_items(rows[:first])
     return Page(
         items=items,
@@ -87,6 +87,28 @@ async def fetch_page(
         has_previous=after is not None,
         count=counter(scope, stmt),
     )
+
+
+PAGE_LIMIT, PAGE_AFTER = "page_limit", "page_after"
+PAGED_STATEMENTS = 256
+_PAGED: dict[tuple[int, int, bool], tuple[Select[Any], Select[Any]]] = {}
+
+
+def paged(stmt: Select[Any], id_column: Any, *, after: bool) -> Select[Any]:
+    """`stmt` in id order, limited to `PAGE_LIMIT` rows after the id `PAGE_AFTER` (when
+    `after`), both bound when it runs: a caller that keeps its statement (the report
+    list keeps one per row filter) gets the same page statement back, whose
+    SQLAlchemy cache key is then computed once."""
+    key = (id(stmt), id(id_column), after)
+    found = _PAGED.get(key)
+    if found is not None and found[0] is stmt:
+        return found[1]
+    page = stmt.where(id_column > bindparam(PAGE_AFTER)) if after else stmt
+    page = page.order_by(id_column).limit(bindparam(PAGE_LIMIT, type_=Integer))
+    if len(_PAGED) >= PAGED_STATEMENTS:
+        _PAGED.pop(next(iter(_PAGED)))  # the oldest
+    _PAGED[key] = (stmt, page)
+    return page
 
 
 def counter(scope: Scope, stmt: Select[Any]) -> Callable[[], Awaitable[int]]:

@@ -17,7 +17,7 @@ from services.facilities import FacilityView
 from services.scope import Scope
 from storage import models
 from storage.db import core_rows
-from storage.keys import among
+from storage.keys import KeysNamed, among
 
 FACILITY_SELECT = (
     select(
@@ -32,6 +32,16 @@ FACILITY_SELECT = (
 )
 
 
+FACILITIES_OF_REPORTS = FACILITY_SELECT.where(
+    among(models.AuditReportFacility.report_id, KeysNamed("report_ids"))
+)
+DOCUMENTS_OF_REPORTS = (
+    select(models.Document)
+    .where(among(models.Document.report_id, KeysNamed("report_ids")))
+    .order_by(models.Document.id)
+)
+
+
 async def facilities_of_reports(
     scope: Scope, report_ids: Sequence[str]
 ) -> list[list[FacilityView]]:
@@ -39,11 +49,9 @@ async def facilities_of_reports(
     same `FacilityView` as `facility_view`, from a Core row)."""
     if not report_ids:
         return []
-    stmt = FACILITY_SELECT.where(
-        among(models.AuditReportFacility.report_id, sorted(set(report_ids)))
-    )
+    wanted = {"report_ids": sorted(set(report_ids))}
     groups: dict[str, list[FacilityView]] = defaultdict(list)
-    for row in await core_rows(scope.session, stmt):
+    for row in await core_rows(scope.session, FACILITIES_OF_REPORTS, wanted):
         groups[row.report_id].append(
             FacilityView(
                 id=row.id,
@@ -65,13 +73,9 @@ async def documents_of_reports(
     report_ids = [str(report["id"]) for report in reports]
     if not report_ids:
         return []
-    stmt = (
-        select(models.Document)
-        .where(among(models.Document.report_id, report_ids))
-        .order_by(models.Document.id)
-    )
     groups: dict[str, list[Any]] = defaultdict(list)
-    for document in (await scope.session.execute(stmt)).scalars():
+    found = await scope.session.execute(DOCUMENTS_OF_REPORTS, {"report_ids": report_ids})
+    for document in found.scalars():
         groups[str(document.report_id)].append(document)
     return [
         present_documents(scope, report.clearance, groups.get(report_id, []), selected)

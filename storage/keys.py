@@ -58,15 +58,29 @@ class Among(ColumnElement[bool]):
         ("keys", InternalTraversal.dp_clauseelement),
     ]
 
-    def __init__(self, column: ColumnElement[Any], keys: Iterable[str]) -> None:
+    def __init__(self, column: ColumnElement[Any], keys: Iterable[str] | KeysNamed) -> None:
         self.column = column
         # A bound parameter of the statement, so each execution binds its own keys
         # (the compiled form is cached by the statement's shape, values apart).
-        self.keys = bindparam(None, list(keys), type_=KeyList(), unique=True)
+        self.keys = (
+            bindparam(keys.name, type_=KeyList())
+            if isinstance(keys, KeysNamed)
+            else bindparam(None, list(keys), type_=KeyList(), unique=True)
+        )
 
 
-def among(column: Any, keys: Iterable[str]) -> ColumnElement[bool]:
-    """Rows whose `column` is one of `keys` (any number, none included)."""
+class KeysNamed:
+    """The keys bound when the statement runs, as the parameter `name`: a statement
+    built once (at import) serves every execution, and SQLAlchemy computes its
+    cache key once."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def among(column: Any, keys: Iterable[str] | KeysNamed) -> ColumnElement[bool]:
+    """Rows whose `column` is one of `keys` (any number, none included), or of the
+    keys bound later as `KeysNamed(name)` (execute with `{name: [...]}`)."""
     return Among(column, keys)
 
 

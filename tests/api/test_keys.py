@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, create_engine, select
 
-from storage.keys import among
+from storage.keys import KeysNamed, among
 
 METADATA = MetaData()
 ROWS = Table(
@@ -47,10 +47,15 @@ def selected(engine: Engine, clause: object) -> list[int]:
         return sorted(connection.execute(select(ROWS.c.id).where(clause)).scalars())  # type: ignore[arg-type]
 
 
+NAMED = select(ROWS.c.id).where(among(ROWS.c.owner, KeysNamed("owners"))).order_by(ROWS.c.id)
+
+
 def check_against_in(engine: Engine, wanted: list[str]) -> None:
-    assert selected(engine, among(ROWS.c.owner, wanted)) == selected(
-        engine, ROWS.c.owner.in_(wanted)
-    )
+    expected = selected(engine, ROWS.c.owner.in_(wanted))
+    assert selected(engine, among(ROWS.c.owner, wanted)) == expected
+    # The keys bound when a statement built once runs: the same rows.
+    with engine.connect() as connection:
+        assert [row.id for row in connection.execute(NAMED, {"owners": wanted})] == expected
 
 
 @settings(max_examples=60, deadline=None)
