@@ -170,7 +170,7 @@ def facts_from_pairs(
     principal: Principal, authorizer: Authorizer, pairs: FactPairs, now: dt.datetime
 ) -> ViewerFacts:
     """The viewer's facts from the (fact, value) rows of its organisation
-    (`load_viewer_facts`' statement, or `FACT_PAIRS` read with another)."""
+    (`load_viewer_facts`' statement, or `fact_pairs_column` read with another)."""
     values: dict[str, set[str]] = {
         "network": set(),
         "granted": set(),

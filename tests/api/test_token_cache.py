@@ -13,12 +13,12 @@ import pytest
 from api.tokens import REVERIFY_SECONDS, AuthenticationError, TokenVerifier, mint_dev_token
 from settings import Environment, Settings
 
-NOW = dt.datetime(2026, 12, 2, 12, 0, tzinfo=dt.UTC)
-
 
 class Clock:
+    """The verifier's clock: the real time when made, then moved by the test."""
+
     def __init__(self) -> None:
-        self.now = NOW.timestamp()
+        self.now = dt.datetime.now(dt.UTC).timestamp()
 
     def __call__(self) -> float:
         return self.now
@@ -67,9 +67,7 @@ def test_a_token_is_checked_once_then_kept(settings: Settings, decodes: list[str
 def test_a_kept_token_is_not_answered_past_its_expiry(
     settings: Settings, decodes: list[str]
 ) -> None:
-    clock = Clock()
-    clock.now = dt.datetime.now(dt.UTC).timestamp()
-    verifier = TokenVerifier(settings, clock=clock)
+    verifier = TokenVerifier(settings, clock=(clock := Clock()))
     short = token(settings, ttl_minutes=2)
     verifier.verify(short)
     clock.now += 60
@@ -83,9 +81,7 @@ def test_a_kept_token_is_not_answered_past_its_expiry(
 def test_a_kept_token_is_checked_again_after_reverify_seconds(
     settings: Settings, decodes: list[str]
 ) -> None:
-    clock = Clock()
-    clock.now = dt.datetime.now(dt.UTC).timestamp()
-    verifier = TokenVerifier(settings, clock=clock)
+    verifier = TokenVerifier(settings, clock=(clock := Clock()))
     long_lived = token(settings, ttl_minutes=600)
     verifier.verify(long_lived)
     clock.now += REVERIFY_SECONDS - 1

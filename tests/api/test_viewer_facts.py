@@ -8,9 +8,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from authz.enforcer import Authorizer
@@ -20,6 +19,7 @@ from domain.enums import Role
 from services.demo.world import seed_demo
 from storage import db
 from storage.models import Organization
+from tests.api.test_query_counts import counted
 from tests.conftest import World, gql
 
 TODAY = dt.date(2026, 12, 2)
@@ -76,17 +76,8 @@ def test_a_listing_reads_the_viewers_facts_with_its_authentication(
 ) -> None:
     oslo = world.org("Oslo kommune")
     token = world.user("kontrakt@oslo.no", oslo, Role.CONTRACT_MANAGER)
-    statements: list[str] = []
-    engine = client.app.state.services.async_engine.sync_engine  # type: ignore[attr-defined]
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with counted(client) as statements:
         body = gql(client, "{ auditReports(first: 5) { edges { node { id } } } }", token)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert body["data"]["auditReports"]["edges"] == []
     reading_networks = [s for s in statements if "network_participants" in s]
     assert len(reading_networks) == 1 and "memberships" in reading_networks[0], statements
