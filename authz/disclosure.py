@@ -33,6 +33,7 @@ from authz.sql import ColumnOf, to_sql
 from authz.viewer import ViewerFacts
 from domain.enums import Classification
 from domain.predicates import Judge, Predicate, facts_of, first_holding
+from storage.kept import Kept
 
 
 class Relation(StrEnum):
@@ -158,20 +159,16 @@ def row_filter(policy: Policy, facts: ViewerFacts, column: ColumnOf) -> ColumnEl
     rule that reads the request's clock (`now`) makes a clause of its own each time."""
     read = policy.facts_read
     key = (id(policy), column, tuple([getattr(facts, name, None) for name in read]))
-    found = _ROW_FILTERS.get(key)
-    if found is not None and found[0] is policy.relations:
-        return found[1]
+    found = _ROW_FILTERS.get(key, policy.relations)
+    if found is not None:
+        return found
     clause = or_(false(), *(to_sql(rule, column, facts) for _, rule in policy.relations))
     if "now" in read:
         return clause
-    if len(_ROW_FILTERS) >= ROW_FILTERS:
-        _ROW_FILTERS.pop(next(iter(_ROW_FILTERS)))  # the oldest
-    _ROW_FILTERS[key] = (policy.relations, clause)
-    return clause
+    return _ROW_FILTERS.put(key, policy.relations, clause)
 
 
-ROW_FILTERS = 1024
-_ROW_FILTERS: dict[tuple[Any, ...], tuple[object, ColumnElement[bool]]] = {}
+_ROW_FILTERS: Kept[ColumnElement[bool]] = Kept(1024)
 
 
 def cleared_filter(

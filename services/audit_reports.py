@@ -35,6 +35,7 @@ from services.pagination import Page, fetch_page
 from services.scope import Scope
 from storage import models
 from storage.db import core_rows
+from storage.kept import Kept
 from storage.keys import KeysNamed, among
 
 MAX_SEARCH_LENGTH = 200
@@ -278,8 +279,7 @@ def listing(visible: Select[Any], with_suppliers: bool) -> Select[Any]:
     return stmt
 
 
-LISTINGS = 256
-_LISTINGS: dict[tuple[int, bool], tuple[ColumnElement[bool], Select[Any]]] = {}
+_LISTINGS: Kept[Select[Any]] = Kept(256)
 
 
 def unfiltered_listing(visible: ColumnElement[bool], with_suppliers: bool) -> Select[Any]:
@@ -287,14 +287,11 @@ def unfiltered_listing(visible: ColumnElement[bool], with_suppliers: bool) -> Se
     filter (`row_filter` keeps those per viewer facts): pagination then finds its
     page statement ready (`services.pagination.paged`)."""
     key = (id(visible), with_suppliers)
-    found = _LISTINGS.get(key)
-    if found is not None and found[0] is visible:
-        return found[1]
+    found = _LISTINGS.get(key, visible)
+    if found is not None:
+        return found
     stmt = listing(select(models.AuditReport).where(visible), with_suppliers)
-    if len(_LISTINGS) >= LISTINGS:
-        _LISTINGS.pop(next(iter(_LISTINGS)))  # the oldest
-    _LISTINGS[key] = (visible, stmt)
-    return stmt
+    return _LISTINGS.put(key, visible, stmt)
 
 
 async def list_reports(

@@ -14,6 +14,7 @@ from sqlalchemy import Integer, Select, bindparam, func, select
 from domain.errors import InvalidInput
 from services.scope import Scope
 from storage.db import core_rows
+from storage.kept import Kept
 
 ItemT = TypeVar("ItemT")
 RowT = TypeVar("RowT")
@@ -90,8 +91,7 @@ async def fetch_page(
 
 
 PAGE_LIMIT, PAGE_AFTER = "page_limit", "page_after"
-PAGED_STATEMENTS = 256
-_PAGED: dict[tuple[int, int, bool], tuple[Select[Any], Select[Any]]] = {}
+_PAGED: Kept[Select[Any]] = Kept(256)
 
 
 def paged(stmt: Select[Any], id_column: Any, *, after: bool) -> Select[Any]:
@@ -100,15 +100,12 @@ def paged(stmt: Select[Any], id_column: Any, *, after: bool) -> Select[Any]:
     list keeps one per row filter) gets the same page statement back, whose
     SQLAlchemy cache key is then computed once."""
     key = (id(stmt), id(id_column), after)
-    found = _PAGED.get(key)
-    if found is not None and found[0] is stmt:
-        return found[1]
+    found = _PAGED.get(key, stmt)
+    if found is not None:
+        return found
     page = stmt.where(id_column > bindparam(PAGE_AFTER)) if after else stmt
     page = page.order_by(id_column).limit(bindparam(PAGE_LIMIT, type_=Integer))
-    if len(_PAGED) >= PAGED_STATEMENTS:
-        _PAGED.pop(next(iter(_PAGED)))  # the oldest
-    _PAGED[key] = (stmt, page)
-    return page
+    return _PAGED.put(key, stmt, page)
 
 
 def counter(scope: Scope, stmt: Select[Any]) -> Callable[[], Awaitable[int]]:
