@@ -3,7 +3,8 @@
 Computed once per request from one query (network memberships, the suppliers
 the viewer holds an active contract with, the suppliers that granted it access
 to their self-reports), by any caller (the GraphQL context, the CLI, a job),
-and compiled into every row filter.
+and compiled into every row filter. The API reads that query as one column of
+its authentication statement (`fact_pairs_column`), saving a statement.
 """
 
 from __future__ import annotations
