@@ -312,7 +312,11 @@ def object_key(tenant_id: str, name: str) -> str:
 
 def upload_key(tenant_id: str) -> str:
     """A new key for one upload: random, so known before the content is."""
-    return object_key(tenant_id, f"u-{secrets.token_hex(16)}")
+    return object_key(tenant_id, _upload_name())
+
+
+def _upload_name() -> str:
+    return f"u-{secrets.token_hex(16)}"
 
 
 def _is_object_name(name: str) -> bool:
@@ -496,11 +500,10 @@ class LocalObjectStore:
     def put_file(
         self, tenant_id: str, path: Path, *, content_type: str = DEFAULT_CONTENT_TYPE
     ) -> StoredObject:
-        _, name = parse_object_key(upload_key(tenant_id))
         with open(path, "rb") as stream:
             return self._write(
                 tenant_id,
-                name,
+                _upload_name(),
                 stream,
                 content_type=content_type,
                 expected_sha256=None,
@@ -750,14 +753,14 @@ class S3ObjectStore:
         expected_sha256: str | None = None,
         max_bytes: int | None = None,
     ) -> StoredObject:
-        validate_tenant_id(tenant_id)
-        with tempfile.TemporaryFile(prefix="kjede-upload-") as spool:
-            sha256, size = _spool(
-                stream, spool, expected_sha256=expected_sha256, max_bytes=max_bytes
-            )
-            key = object_key(tenant_id, sha256)
-            self._send(key, spool, size, content_type)
-        return StoredObject(key, sha256, size, content_type)
+        return self._write(
+            tenant_id,
+            None,
+            stream,
+            content_type=content_type,
+            expected_sha256=expected_sha256,
+            max_bytes=max_bytes,
+        )
 
     def put_file(
         self, tenant_id: str, path: Path, *, content_type: str = DEFAULT_CONTENT_TYPE
@@ -782,14 +785,34 @@ class S3ObjectStore:
         content_type: str = DEFAULT_CONTENT_TYPE,
         expected_sha256: str | None = None,
     ) -> StoredObject:
-        parse_object_key(key)
+        tenant_id, name = parse_object_key(key)
+        return self._write(
+            tenant_id,
+            name,
+            stream,
+            content_type=content_type,
+            expected_sha256=expected_sha256 or key_sha256(key),
+            max_bytes=None,
+        )
+
+    def _write(
+        self,
+        tenant_id: str,
+        name: str | None,
+        stream: BinaryIO,
+        *,
+        content_type: str,
+        expected_sha256: str | None,
+        max_bytes: int | None,
+    ) -> StoredObject:
+        """Spool, hash and verify to a local temp file, then send it under `name` (the
+        sha256 when None: content-addressed)."""
+        validate_tenant_id(tenant_id)
         with tempfile.TemporaryFile(prefix="kjede-upload-") as spool:
             sha256, size = _spool(
-                stream,
-                spool,
-                expected_sha256=expected_sha256 or key_sha256(key),
-                max_bytes=None,
+                stream, spool, expected_sha256=expected_sha256, max_bytes=max_bytes
             )
+            key = object_key(tenant_id, name or sha256)
             self._send(key, spool, size, content_type)
         return StoredObject(key, sha256, size, content_type)
 
