@@ -66,7 +66,8 @@ class UploadSpool:
         self._stream_if = stream_if
         self._stream: StreamingUpload | None = None
         self._digest = hashlib.sha256()
-        self._pending = bytearray()
+        self._pending: list[bytes] = []
+        self._pending_size = 0
         self._memory: io.BytesIO | None = io.BytesIO()
         self._named: IO[bytes] | None = None
         self._written = 0
@@ -76,39 +77,43 @@ class UploadSpool:
     # --- writing (the parser) ---------------------------------------------------
 
     def buffer(self, data: bytes) -> bool:
-        """Append `data`; True when enough is pending for `flush_pending`."""
-        self._pending += data
+        """Append `data` (kept as it is, not copied); True when enough is pending
+        for `flush_pending`."""
+        self._pending.append(data)
+        self._pending_size += len(data)
         self.size += len(data)
-        return len(self._pending) >= FLUSH_BYTES
+        return self._pending_size >= FLUSH_BYTES
 
     def write(self, data: bytes) -> int:
         self.buffer(data)
         self.flush_pending()
         return len(data)
 
-    def take_pending(self) -> bytes:
-        data = bytes(self._pending)
-        self._pending.clear()
-        return data
+    def take_pending(self) -> list[bytes]:
+        batch, self._pending, self._pending_size = self._pending, [], 0
+        return batch
 
-    def write_batch(self, data: bytes) -> None:
-        """Hash and write `data` after everything written before; nothing once closed."""
+    def write_batch(self, batch: list[bytes]) -> None:
+        """Hash and write `batch` after everything written before; nothing once closed."""
         with self._lock:
-            if self.closed or not data:
+            size = sum(map(len, batch))
+            if self.closed or not size:
                 return
             if self._written == 0:
+                head = b"".join(batch)
                 if self._hash_if is not None:
-                    self._hashing = self._hash_if(data)
+                    self._hashing = self._hash_if(head)
                 if self._stream_if is not None:
-                    self._stream = self._stream_if(data)
+                    self._stream = self._stream_if(head)
             if self._hashing:
-                self._digest.update(data)
-            if self._named is None and self._written + len(data) > self._rollover:
+                for data in batch:
+                    self._digest.update(data)
+            if self._named is None and self._written + size > self._rollover:
                 self._roll()
             file = self._file
             file.seek(self._written)
-            file.write(data)
-            self._written += len(data)
+            file.writelines(batch)
+            self._written += size
             if self._stream is not None and self._named is not None:
                 file.flush()  # the parts are read from the file by name
                 self._stream.grow(Path(self._named.name), self._written)
@@ -196,7 +201,7 @@ class UploadSpool:
 
     def close(self) -> None:
         with self._lock:
-            self._pending.clear()
+            self._pending, self._pending_size = [], 0
             stream, self._stream = self._stream, None
             if stream is not None:  # nobody took it: the request ended without storing
                 threading.Thread(
