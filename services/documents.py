@@ -30,6 +30,7 @@ from services.content.renditions import render_json, render_pdf
 from services.content.worker import check_upload, cleans
 from services.scope import Scope
 from storage import models, signed_urls
+from storage.following import FollowedFile
 from storage.objects import (
     CHUNK_SIZE,
     ObjectStore,
@@ -192,13 +193,42 @@ def put_cleaned(
     objects: ObjectStore, tenant_id: str, spool: UploadSpool, content_type: str, max_bytes: int
 ) -> StoredObject:
     """Check and clean in the worker, which writes the cleaned copy to a file (never
-    into memory); the store then sends that file as it is (`ObjectStore.put_file`)."""
+    into memory). On a store that streams, that file goes out while the worker
+    writes it (`storage.following`), completed only once the check passed; else,
+    or should the worker have written over its own bytes, the finished file is
+    sent as it is (`ObjectStore.put_file`)."""
     with tempfile.NamedTemporaryFile(prefix="kjede-cleaned-") as cleaned:
-        check_upload(str(spool.path()), cleaned.name, content_type)
-        stored = Path(cleaned.name)
-        if stored.stat().st_size > max_bytes:
-            raise ObjectTooLarge(f"upload exceeds {max_bytes} bytes")
-        return objects.put_file(tenant_id, stored, content_type=content_type)
+        path = Path(cleaned.name)
+        upload = objects.stream_file(tenant_id, content_type=content_type)
+        if upload is None:
+            check_upload(str(spool.path()), cleaned.name, content_type)
+            return _put_cleaned_file(objects, tenant_id, path, content_type, max_bytes)
+        try:
+            with FollowedFile(path, upload) as followed:
+                checked = check_upload(str(spool.path()), cleaned.name, content_type)
+                sha256, size = followed.finish()
+            if size > max_bytes:
+                raise ObjectTooLarge(f"upload exceeds {max_bytes} bytes")
+        except BaseException:
+            upload.abort()
+            raise
+        if not checked.in_order:  # a part sent may hold bytes written over since
+            upload.abort()
+            return _put_cleaned_file(objects, tenant_id, path, content_type, max_bytes)
+        staged = upload.finish(path, sha256=sha256, size=size)  # nothing left if it fails
+        try:
+            return staged.commit()
+        except BaseException:
+            staged.abort()
+            raise
+
+
+def _put_cleaned_file(
+    objects: ObjectStore, tenant_id: str, path: Path, content_type: str, max_bytes: int
+) -> StoredObject:
+    if path.stat().st_size > max_bytes:
+        raise ObjectTooLarge(f"upload exceeds {max_bytes} bytes")
+    return objects.put_file(tenant_id, path, content_type=content_type)
 
 
 def put_while_checking(

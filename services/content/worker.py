@@ -22,6 +22,7 @@ the event loop never waits on a child; at most `SLOTS` children run at once.
 
 from __future__ import annotations
 
+import io
 import json
 import multiprocessing
 import multiprocessing.connection
@@ -43,6 +44,7 @@ from services.content.verify import check_file
 __all__ = [
     "DEFAULT_LIMITS",
     "SLOTS",
+    "Checked",
     "DocumentScan",
     "LimitExceeded",
     "Limits",
@@ -100,14 +102,26 @@ def scan_file(path: str, content_type: str, limits: Limits | None = None) -> Doc
     )
 
 
+@dataclass(frozen=True)
+class Checked:
+    """What `check_upload` wrote: `cleaned`, a cleaned copy (a PDF's); `in_order`, that
+    copy front to back, no byte written twice, so whoever read it while it grew read
+    its final bytes (`storage.following`)."""
+
+    cleaned: bool
+    in_order: bool = True
+
+
 def check_upload(
     source_path: str, cleaned_path: str, content_type: str, limits: Limits | None = None
-) -> bool:
+) -> Checked:
     """Refuse an upload that does not open as `content_type` alone (`verify.check_file`);
-    write a PDF without metadata or scripts to `cleaned_path`. True if it wrote one."""
+    write a PDF without metadata or scripts to `cleaned_path`."""
     limits = limits or DEFAULT_LIMITS
-    cleaned: bool = run_isolated(_check_upload, (source_path, cleaned_path, content_type), limits)
-    return cleaned
+    cleaned, in_order = run_isolated(
+        _check_upload, (source_path, cleaned_path, content_type), limits
+    )
+    return Checked(cleaned, in_order)
 
 
 def cleans(content_type: str) -> bool:
@@ -145,14 +159,35 @@ def _place_label(where: str) -> str:
     return where if len(where) <= 120 else where[:117] + "..."
 
 
-def _check_upload(source_path: str, cleaned_path: str, content_type: str) -> bool:
+def _check_upload(source_path: str, cleaned_path: str, content_type: str) -> tuple[bool, bool]:
     with open(source_path, "rb") as source:
         check_file(content_type, source)
         if not cleans(content_type):
-            return False
-        with open(cleaned_path, "w+b") as cleaned:
+            return False, True
+        written = _InOrderFile(cleaned_path, "w+")
+        with io.BufferedRandom(written) as cleaned:
             strip_pdf_metadata(source, cleaned)
-    return True
+    return True, written.in_order
+
+
+class _InOrderFile(io.FileIO):
+    """A file that notes whether anything was written over bytes written before."""
+
+    in_order = True
+    _end = 0
+
+    def write(self, data: Any) -> int:
+        position = self.tell()
+        if position < self._end:
+            self.in_order = False
+        written = super().write(data)
+        self._end = max(self._end, position + (written or 0))
+        return written or 0
+
+    def truncate(self, size: int | None = None) -> int:
+        if (self.tell() if size is None else size) < self._end:
+            self.in_order = False
+        return super().truncate(size)
 
 
 def run_isolated(task: Callable[..., Any], args: tuple[Any, ...], limits: Limits) -> Any:

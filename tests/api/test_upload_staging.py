@@ -30,6 +30,7 @@ from starlette.requests import ClientDisconnect
 from api.uploads import SpooledUpload, UploadRequest
 from domain.errors import InvalidInput
 from services import documents
+from services.content.worker import Checked
 from services.documents import Upload, store_upload
 from storage.objects import ObjectStore, StagedObject, StoredObject
 from storage.spool import ROLLOVER, UploadSpool
@@ -201,7 +202,7 @@ def test_the_worker_checks_the_api_spool_in_place(
     checked: list[str] = []
     real = documents.check_upload
 
-    def recording(source: str, cleaned: str, content_type: str) -> bool:
+    def recording(source: str, cleaned: str, content_type: str) -> Checked:
         checked.append(source)
         return real(source, cleaned, content_type)
 
@@ -238,7 +239,7 @@ def test_a_file_stored_as_sent_is_staged_while_it_is_checked(
     observed = ObservedStore(backend.store)
     real = documents.check_upload
 
-    def check_once_staging_began(source: str, cleaned: str, content_type: str) -> bool:
+    def check_once_staging_began(source: str, cleaned: str, content_type: str) -> Checked:
         # Before the change the store was written only after the check returned.
         assert observed.staging.wait(60), "the store was not written while checking"
         return real(source, cleaned, content_type)
@@ -278,7 +279,7 @@ def test_a_refused_file_is_refused_when_the_store_is_slower_than_the_check(
     observed.stage_file = slow_stage  # type: ignore[method-assign]
     real = documents.check_upload
 
-    def refuse_then_release(source: str, cleaned: str, content_type: str) -> bool:
+    def refuse_then_release(source: str, cleaned: str, content_type: str) -> Checked:
         try:
             return real(source, cleaned, content_type)
         finally:
@@ -330,6 +331,74 @@ def test_a_file_the_api_did_not_spool_is_copied_into_a_spool(backend: Backend, t
     assert stored.key.startswith(f"{tenant}/u-")
     assert stored.sha256 == hashlib.sha256(content).hexdigest()
     assert read_all(backend.store, stored.key, stored.sha256) == content
+
+
+# --- a cleaned PDF streamed to the store while the worker writes it -------------
+
+
+def writing_in_pieces(
+    backend: Backend, tenant: str, *, overwrite_head: bool = False
+) -> Callable[[str, str, str], Checked]:
+    """A check that writes the real cleaned copy 1 MiB at a time; past the first
+    part it waits until the store began the upload (on S3: only the following
+    sender can have begun it, the check has not returned). With `overwrite_head`
+    it then writes over the copy's first bytes and says so, as a writer that seeks
+    back would."""
+    real = documents.check_upload
+
+    def check(source: str, cleaned: str, content_type: str) -> Checked:
+        whole = Path(cleaned).with_suffix(".whole")
+        checked = real(source, str(whole), content_type)
+        data = whole.read_bytes()
+        whole.unlink()
+        with open(cleaned, "r+b") as out:
+            for start in range(0, len(data), MiB):
+                out.write(data[start : start + MiB])
+                out.flush()
+                if start == 9 * MiB and backend.streams:
+                    assert eventually(lambda: bool(backend.unfinished(tenant))), (
+                        "nothing was sent while the cleaned copy was written"
+                    )
+            if overwrite_head:
+                out.seek(0)
+                out.write(b"%PDF-1.6")
+                return Checked(cleaned=checked.cleaned, in_order=False)
+        return checked
+
+    return check
+
+
+def test_a_cleaned_pdf_is_sent_while_the_worker_writes_it(
+    backend: Backend, tenant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = image_pdf(LARGE, "Kari Nordmann")
+    monkeypatch.setattr(documents, "check_upload", writing_in_pieces(backend, tenant))
+
+    with spooled(original) as spool:
+        stored = store(backend.store, tenant, spool, "scan.pdf")
+
+    kept = read_all(backend.store, stored.key, stored.sha256)
+    assert b"Kari Nordmann" not in kept and kept.startswith(b"%PDF-1.")
+    assert stored.sha256 == hashlib.sha256(kept).hexdigest() and stored.size == len(kept) > LARGE
+    assert backend.unfinished(tenant) == []
+    assert [info.key for info in backend.store.scan(tenant)] == [stored.key]
+
+
+def test_a_cleaned_copy_written_over_itself_is_sent_afresh(
+    backend: Backend, tenant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = image_pdf(LARGE, "Kari Nordmann")
+    checks = writing_in_pieces(backend, tenant, overwrite_head=True)
+    monkeypatch.setattr(documents, "check_upload", checks)
+
+    with spooled(original) as spool:
+        stored = store(backend.store, tenant, spool, "scan.pdf")
+
+    kept = read_all(backend.store, stored.key, stored.sha256)
+    assert kept.startswith(b"%PDF-1.6")  # the bytes as they ended, not as first sent
+    assert stored.sha256 == hashlib.sha256(kept).hexdigest() and stored.size == len(kept)
+    assert backend.unfinished(tenant) == []  # the upload that followed it was aborted
+    assert [info.key for info in backend.store.scan(tenant)] == [stored.key]
 
 
 # --- streamed to the store while the body is received -------------------------

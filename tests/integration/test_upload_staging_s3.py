@@ -9,6 +9,8 @@ import pytest
 
 from tests.api.test_upload_staging import (  # collected again here with the S3 backend
     tenant,
+    test_a_cleaned_copy_written_over_itself_is_sent_afresh,
+    test_a_cleaned_pdf_is_sent_while_the_worker_writes_it,
     test_a_client_that_hangs_up_mid_body_leaves_nothing,
     test_a_file_is_sent_while_received_and_stored_with_its_sha256,
     test_a_file_stored_as_sent_is_staged_while_it_is_checked,
@@ -29,6 +31,8 @@ __all__ = [
     "backend",
     "s3_server",
     "tenant",
+    "test_a_cleaned_copy_written_over_itself_is_sent_afresh",
+    "test_a_cleaned_pdf_is_sent_while_the_worker_writes_it",
     "test_a_client_that_hangs_up_mid_body_leaves_nothing",
     "test_a_file_is_sent_while_received_and_stored_with_its_sha256",
     "test_a_file_stored_as_sent_is_staged_while_it_is_checked",

@@ -19,6 +19,7 @@ from pypdf.generic import NameObject, StreamObject
 from services.content.files import DOCX, PDF, PLAIN_TEXT, XLSX
 from services.content.kinds import UnsupportedDocument
 from services.content.worker import (
+    Checked,
     DocumentScan,
     LimitExceeded,
     Limits,
@@ -196,13 +197,30 @@ def test_scan_masks_a_place_named_after_a_person(tmp_path: Path) -> None:
 def test_check_upload_cleans_a_pdf_and_refuses_a_polyglot(tmp_path: Path) -> None:
     source, cleaned = tmp_path / "in.pdf", tmp_path / "out.pdf"
     source.write_bytes(pdf_document("document information", EMAIL))
-    assert check_upload(str(source), str(cleaned), PDF) is True
+    assert check_upload(str(source), str(cleaned), PDF) == Checked(cleaned=True, in_order=True)
     assert EMAIL.encode() not in cleaned.read_bytes()
     source.write_bytes(word_document("header", "Ingen merknader"))
-    assert check_upload(str(source), str(cleaned), DOCX) is False
+    assert check_upload(str(source), str(cleaned), DOCX).cleaned is False
     source.write_bytes(pdf_document("page text", "Ingen") + word_document("header", "x"))
     with pytest.raises(UnsupportedDocument, match="polyglot"):
         check_upload(str(source), str(cleaned), PDF)
+
+
+def test_a_cleaned_copy_written_over_itself_is_not_in_order(tmp_path: Path) -> None:
+    from services.content.worker import _InOrderFile
+
+    written = _InOrderFile(str(tmp_path / "out.pdf"), "w+")
+    with io.BufferedRandom(written) as cleaned:
+        cleaned.write(b"%PDF-1.7\n" + b"x" * 20_000)
+        cleaned.seek(0)
+        assert cleaned.read(8) == b"%PDF-1.7"  # reading back is fine
+        cleaned.seek(0, io.SEEK_END)
+        cleaned.write(b"%%EOF\n")
+        cleaned.flush()
+        assert written.in_order
+        cleaned.seek(3)
+        cleaned.write(b"2")
+    assert not written.in_order
 
 
 # --- the event loop keeps running -----------------------------------------------
