@@ -24,14 +24,18 @@ burst of load from elsewhere mostly hits both). And the server's resident
 memory growth for the upload: its peak RSS (VmHWM, reset before each upload
 through /proc/PID/clear_refs) minus its RSS before (the goal is ≤ 64 MB). The
 file check runs in a separate short-lived worker process under its own memory
-limit (services/content/worker.py), which this does not count. And the CPU
-seconds per upload of the raw client and of the kjede server (from /proc; the
-steadier figure on a shared machine: on two cores CPU is what runs out).
+limit (services/content/worker.py), which this does not count. And where the
+CPU goes, per upload (from /proc; the steadier figure on a shared machine, and
+on two cores CPU is what runs out): for the raw put, its client and SeaweedFS;
+for kjede's, its client (httpx), the server with its checking workers, and
+SeaweedFS; then the ratio of the two totals, which bounds the throughput ratio
+when both puts keep every core busy.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -45,8 +49,9 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 from minio import Minio
@@ -56,6 +61,9 @@ from domain.enums import OrganizationKind, Role
 from settings import Settings
 from storage import db, tenants
 from storage.models import Organization
+
+if TYPE_CHECKING:
+    from tests.s3server import S3Server
 
 UPLOAD = """
 mutation($r: ID!, $f: Upload!) {
@@ -217,9 +225,18 @@ def rss_kb(pid: int, field: str) -> int:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (its threads included)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time so far of a process (its threads included) and of
+    its children it reaped, and of its living descendants likewise: the server's
+    checking workers are children of its forkserver."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0  # ended meanwhile (its parent counts it once reaped)
+    total = sum(int(field) for field in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(FileNotFoundError):
+            total += sum(cpu_seconds(int(child)) for child in task.read_text().split())
+    return total
 
 
 def own_cpu_seconds() -> float:
@@ -246,6 +263,124 @@ def upload(server: Server, path: Path, name: str) -> tuple[float, int, dict[str,
     return elapsed, grown, response.json()
 
 
+class UploadFailed(Exception):
+    """An upload through kjede did not store the file as sent."""
+
+
+@dataclass
+class Rounds:
+    """Per round: seconds and CPU seconds of the raw put and of kjede's."""
+
+    raw: list[float] = field(default_factory=list)
+    ours: list[float] = field(default_factory=list)
+    growth: list[int] = field(default_factory=list)
+    raw_client: list[float] = field(default_factory=list)
+    raw_store: list[float] = field(default_factory=list)
+    client: list[float] = field(default_factory=list)
+    server: list[float] = field(default_factory=list)
+    store: list[float] = field(default_factory=list)
+
+
+def run(
+    args: argparse.Namespace,
+    size: int,
+    kinds: list[str],
+    root: Path,
+    s3: S3Server,
+    store_pid: int,
+) -> None:
+    env = {
+        "KJEDE_DATA_DIR": str(root / "data"),
+        "KJEDE_OBJECT_STORE_URL": s3.endpoint_url,
+        "KJEDE_OBJECT_STORE_ACCESS_KEY": s3.access_key,
+        "KJEDE_OBJECT_STORE_SECRET_KEY": s3.secret_key,
+        "KJEDE_OBJECT_STORE_BUCKET": "kjede",
+        "KJEDE_MAX_UPLOAD_BYTES": str(size + 1024 * 1024),
+    }
+    settings = Settings(
+        data_dir=root / "data",
+        object_store_url=s3.endpoint_url,
+        object_store_access_key=s3.access_key,
+        object_store_secret_key=s3.secret_key,
+    )
+    raw = Minio(
+        s3.endpoint_url.removeprefix("http://"),
+        access_key=s3.access_key,
+        secret_key=s3.secret_key,
+        secure=False,
+        region="us-east-1",
+    )
+    raw.make_bucket("raw-baseline")
+    with kjede_server(env, settings, root / "serve.log") as server:
+        print(f"upload of {args.mb:g} MB, {args.repeat} rounds, SeaweedFS on loopback")
+        print(
+            f"{'file':<6}{'raw minio':>16}{'kjede upload':>16}{'ratio':>8}{'paired':>8}"
+            f"{'RSS +MB':>10}  {'CPU s raw: client+S3':<22}{'kjede: client+server+S3':<24}"
+            "CPU raw/kjede"
+        )
+        warm = root / "warm.pdf"
+        big_pdf(warm, 64 * 1024)  # starts the checking worker's forkserver
+        upload(server, warm, "warm.pdf")
+        for kind in kinds:
+            path = root / f"upload.{kind}"
+            (big_pdf if kind == "pdf" else big_text)(path, size)
+            # A text file is stored as sent: the row's sha256 is the file's.
+            sent_sha256 = file_sha256(path) if kind == "text" else None
+            rounds = Rounds()
+            for round_ in range(args.repeat):
+                client, store = own_cpu_seconds(), cpu_seconds(store_pid)
+                started = time.perf_counter()
+                raw.fput_object(
+                    "raw-baseline", f"{kind}-{round_}-{secrets.token_hex(4)}", str(path)
+                )
+                rounds.raw.append(time.perf_counter() - started)
+                rounds.raw_client.append(own_cpu_seconds() - client)
+                rounds.raw_store.append(cpu_seconds(store_pid) - store)
+                client, store = own_cpu_seconds(), cpu_seconds(store_pid)
+                serving = cpu_seconds(server.pid)
+                name = f"evidence-{round_}.{'pdf' if kind == 'pdf' else 'txt'}"
+                elapsed, grown, answer = upload(server, path, name)
+                rounds.server.append(cpu_seconds(server.pid) - serving)
+                rounds.client.append(own_cpu_seconds() - client)
+                rounds.store.append(cpu_seconds(store_pid) - store)
+                check_stored(answer, sent_sha256)
+                rounds.ours.append(elapsed)
+                rounds.growth.append(grown)
+            print_row(kind, path.stat().st_size, rounds)
+        print("RATIO kjede/raw is throughput (raw seconds / kjede seconds) of the medians;")
+        print("paired is the median of the rounds' own ratios; RSS +MB is the server's")
+        print("peak resident growth over the upload (largest of the rounds); CPU s per")
+        print("upload (medians): the raw client and SeaweedFS; kjede's client (httpx),")
+        print("server (with its checking workers) and SeaweedFS; CPU raw/kjede is the")
+        print("ratio of the totals, the throughput ratio's bound when CPU runs out")
+
+
+def check_stored(answer: dict[str, object], sent_sha256: str | None) -> None:
+    """Raise unless the upload was stored (with `sent_sha256`, when stored as sent)."""
+    if "errors" in answer:
+        raise UploadFailed(f"upload failed: {answer['errors']}")
+    stored = answer["data"]["uploadDocument"]  # type: ignore[index]
+    if sent_sha256 is not None and stored["sha256"] != sent_sha256:
+        raise UploadFailed(f"upload stored sha256 {stored['sha256']}, the file's is {sent_sha256}")
+
+
+def print_row(kind: str, size: int, rounds: Rounds) -> None:
+    median = statistics.median
+    raw_s, our_s = median(rounds.raw), median(rounds.ours)
+    paired = median(r / o for r, o in zip(rounds.raw, rounds.ours, strict=True))
+    mb = size / 2**20
+    raw_cpu = (median(rounds.raw_client), median(rounds.raw_store))
+    our_cpu = (median(rounds.client), median(rounds.server), median(rounds.store))
+    print(
+        f"{kind:<6}{raw_s:>7.2f} s {mb / raw_s:>4.0f} MB/s"
+        f"{our_s:>7.2f} s {mb / our_s:>4.0f} MB/s"
+        f"{raw_s / our_s:>8.2f}{paired:>8.2f}{max(rounds.growth) / 1024:>10.1f}  "
+        f"{'+'.join(f'{s:.2f}' for s in raw_cpu):<22}"
+        f"{'+'.join(f'{s:.2f}' for s in our_cpu):<24}"
+        f"{sum(raw_cpu) / sum(our_cpu):.2f}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mb", type=float, default=50.0, help="upload size in MB (default 50)")
@@ -257,91 +392,19 @@ def main(argv: list[str] | None = None) -> int:
     size = int(args.mb * 1024 * 1024)
     kinds = ["pdf", "text"] if args.kind == "both" else [args.kind]
 
-    from tests.s3server import running_s3_server
+    from tests.s3server import started_seaweed
 
     with tempfile.TemporaryDirectory(prefix="kjede-bench-uploads-") as tmp:
         root = Path(tmp)
-        with running_s3_server(root / "s3") as s3:
-            env = {
-                "KJEDE_DATA_DIR": str(root / "data"),
-                "KJEDE_OBJECT_STORE_URL": s3.endpoint_url,
-                "KJEDE_OBJECT_STORE_ACCESS_KEY": s3.access_key,
-                "KJEDE_OBJECT_STORE_SECRET_KEY": s3.secret_key,
-                "KJEDE_OBJECT_STORE_BUCKET": "kjede",
-                "KJEDE_MAX_UPLOAD_BYTES": str(size + 1024 * 1024),
-            }
-            settings = Settings(
-                data_dir=root / "data",
-                object_store_url=s3.endpoint_url,
-                object_store_access_key=s3.access_key,
-                object_store_secret_key=s3.secret_key,
-            )
-            raw = Minio(
-                s3.endpoint_url.removeprefix("http://"),
-                access_key=s3.access_key,
-                secret_key=s3.secret_key,
-                secure=False,
-                region="us-east-1",
-            )
-            raw.make_bucket("raw-baseline")
-            with kjede_server(env, settings, root / "serve.log") as server:
-                print(f"upload of {args.mb:g} MB, {args.repeat} rounds, SeaweedFS on loopback")
-                print(
-                    f"{'file':<6}{'raw minio':>16}{'kjede upload':>16}{'ratio':>8}{'paired':>8}"
-                    f"{'RSS +MB':>10}{'CPU s raw/server':>18}"
-                )
-                warm = root / "warm.pdf"
-                big_pdf(warm, 64 * 1024)  # starts the checking worker's forkserver
-                upload(server, warm, "warm.pdf")
-                for kind in kinds:
-                    path = root / f"upload.{kind}"
-                    (big_pdf if kind == "pdf" else big_text)(path, size)
-                    real = path.stat().st_size
-                    expected = file_sha256(path)
-                    raw_times: list[float] = []
-                    ours: list[float] = []
-                    growth: list[int] = []
-                    raw_cpu: list[float] = []
-                    server_cpu: list[float] = []
-                    for round_ in range(args.repeat):
-                        cpu = own_cpu_seconds()
-                        started = time.perf_counter()
-                        raw.fput_object(
-                            "raw-baseline", f"{kind}-{round_}-{secrets.token_hex(4)}", str(path)
-                        )
-                        raw_times.append(time.perf_counter() - started)
-                        raw_cpu.append(own_cpu_seconds() - cpu)
-                        cpu = cpu_seconds(server.pid)
-                        elapsed, grown, answer = upload(
-                            server, path, f"evidence-{round_}.{'pdf' if kind == 'pdf' else 'txt'}"
-                        )
-                        if "errors" in answer:
-                            print(f"upload failed: {answer['errors']}")
-                            return 1
-                        stored = answer["data"]["uploadDocument"]  # type: ignore[index]
-                        if kind == "text" and stored["sha256"] != expected:
-                            # Stored as sent: the row's sha256 is the file's.
-                            print(
-                                f"upload stored sha256 {stored['sha256']}, the file's is {expected}"
-                            )
-                            return 1
-                        ours.append(elapsed)
-                        growth.append(grown)
-                        server_cpu.append(cpu_seconds(server.pid) - cpu)
-                    raw_s, our_s = statistics.median(raw_times), statistics.median(ours)
-                    paired = statistics.median(r / o for r, o in zip(raw_times, ours, strict=True))
-                    mb = real / 2**20
-                    print(
-                        f"{kind:<6}{raw_s:>7.2f} s {mb / raw_s:>4.0f} MB/s"
-                        f"{our_s:>7.2f} s {mb / our_s:>4.0f} MB/s"
-                        f"{raw_s / our_s:>8.2f}{paired:>8.2f}{max(growth) / 1024:>10.1f}"
-                        f"{statistics.median(raw_cpu):>11.2f}"
-                        f"{statistics.median(server_cpu):>7.2f}"
-                    )
-                print("RATIO kjede/raw is throughput (raw seconds / kjede seconds) of the medians;")
-                print("paired is the median of the rounds' own ratios; RSS +MB is the server's")
-                print("peak resident growth over the upload (largest of the rounds); CPU s is")
-                print("the raw client's and the kjede server's CPU time per upload (medians)")
+        seaweed = started_seaweed(root / "s3")
+        try:
+            assert seaweed.process is not None
+            run(args, size, kinds, root, seaweed.server, seaweed.process.pid)
+        except UploadFailed as exc:
+            print(exc)
+            return 1
+        finally:
+            seaweed.stop()
     return 0
 
 
