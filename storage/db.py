@@ -348,11 +348,26 @@ class SerialSession(AsyncSession):
 
     async def _call(self, call: Awaitable[Any]) -> Any:
         async with self._serial:
+            task = asyncio.ensure_future(call)
             try:
-                return await within(call, self._deadline)
+                return await within(task, self._deadline)
             except TimeoutError:
                 self.stalled = True
                 raise
+            except asyncio.CancelledError:
+                # The caller was cancelled (a subscriber hung up), not the call,
+                # which still uses the session: the next call waits until it ended.
+                await self._outlive(task)
+                raise
+
+    async def _outlive(self, task: asyncio.Future[Any]) -> None:
+        """Wait, up to the deadline, for a call whose caller was cancelled; one that
+        takes longer stalls the session, as a timeout does."""
+        done, _ = await asyncio.wait({task}, timeout=self._deadline)
+        if not done:
+            self.stalled = True
+        _ABANDONED.add(task)
+        task.add_done_callback(_forget)
 
     async def execute(self, *args: Any, **kwargs: Any) -> Any:
         return await self._call(super().execute(*args, **kwargs))

@@ -51,3 +51,40 @@ def test_a_stalled_commit_times_out_and_the_session_closes_quietly(tmp_path: Pat
         await engine.dispose()
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("deadline", [5.0, None])
+def test_a_call_whose_caller_was_cancelled_keeps_the_session_until_it_ends(
+    tmp_path: Path, deadline: float | None
+) -> None:
+    """A subscriber hangs up while its event is read: the reading task is cancelled
+    mid-call. The session (not safe for concurrent use) must stay that call's until
+    it ended; the next call used to start at once, beside it."""
+    engine = make_async_engine(f"sqlite:///{tmp_path / 'cancel.db'}")
+    events: list[str] = []
+
+    def slow_read(_session: object) -> None:
+        events.append("first call begins")
+        try:
+            await_only(asyncio.sleep(STALL_SECONDS))
+        finally:
+            events.append("first call ends")
+
+    def next_read(_session: object) -> None:
+        events.append("next call begins")
+
+    async def scenario() -> None:
+        connection = await engine.connect()
+        session = SerialSession(bind=connection, deadline=deadline)
+        reading = asyncio.ensure_future(session.run_sync(slow_read))
+        await asyncio.sleep(DEADLINE_SECONDS)
+        reading.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await reading
+        await session.run_sync(next_read)
+        await session.close()
+        await connection.close()
+        await engine.dispose()
+
+    asyncio.run(scenario())
+    assert events == ["first call begins", "first call ends", "next call begins"]
