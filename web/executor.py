@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
@@ -16,8 +17,12 @@ from schema.context import Context
 from services.scope import Scope
 from storage import audit_log, signed_urls
 from storage.db import write_transaction
+from web.api_messages import shown
 from web.backend import Backend
+from web.i18n import Language
 from web.operations import document
+
+ENGLISH = Language("en")
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,10 @@ class Outcome:
     def general(self) -> list[OperationError]:
         return [error for error in self.errors if not error.field]
 
+    def said(self) -> str:
+        """Every error's message in one line (a message marked up as English stays so)."""
+        return Markup("; ").join(error.message for error in self.errors)
+
 
 def url_viewer(principal: Principal | None) -> signed_urls.Viewer:
     """Download URLs signed in this request are bound to its viewer (as in api.app)."""
@@ -64,8 +73,10 @@ async def run(
     principal: Principal | None,
     name: str,
     variables: dict[str, Any] | None = None,
+    language: Language = ENGLISH,
 ) -> Outcome:
-    """Run the trusted document NAME with VARIABLES as PRINCIPAL."""
+    """Run the trusted document NAME with VARIABLES as PRINCIPAL; its errors as a page
+    in `language` shows them (`api_messages.shown`)."""
     trusted = document(name)
     scope = Scope(
         session=session,
@@ -89,7 +100,7 @@ async def run(
             await session.commit()
     errors = tuple(
         OperationError(
-            message=error.message,
+            message=shown(error.message, _field(error.extensions), language),
             code=str((error.extensions or {}).get("code", "INTERNAL_SERVER_ERROR")),
             field=_field(error.extensions),
         )

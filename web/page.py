@@ -122,7 +122,7 @@ class Page:
     async def run(self, name: str, variables: dict[str, Any] | None = None) -> executor.Outcome:
         """Run the trusted document NAME as the signed-in user."""
         return await executor.run(
-            self.backend, self.request, self.db, self.principal, name, variables
+            self.backend, self.request, self.db, self.principal, name, variables, self.language
         )
 
     # answers ----------------------------------------------------------------

@@ -128,3 +128,23 @@ def test_access_follows_the_suppliers_grant(people: dict[str, Any]) -> None:
     assert post(supplier, "/self-reports/access/revoke", revoke, own).status_code == 303
     assert outsider.get(own).status_code == 404
     assert outsider.get("/self-reports/new").status_code == 403  # only a supplier submits
+
+
+def test_refusals_are_in_the_page_language_or_marked_as_english(
+    people: dict[str, Any],
+) -> None:
+    supplier = people["clients"][SUPPLIER]
+    own = f"/self-reports/{people['supplier']}"
+    supplier.headers["Accept-Language"] = "nb"
+    grant = "/self-reports/access/grant"
+
+    empty = post(supplier, grant, {"organizationId": people["bergen"], "purpose": " "}, own)
+    assert empty.status_code == 400 and "må fylles ut" in empty.text
+    mine = {"organizationId": people["supplier"], "purpose": "Anbud"}
+    itself = post(supplier, grant, mine, own)
+    assert "din egen organisasjon leser allerede sine egenrapporter" in itself.text
+    nobody = post(supplier, grant, {"organizationId": "org-0", "purpose": "Anbud"}, own)
+    # Not translated: shown in English, and marked so for a screen reader.
+    assert re.search(
+        r'<span lang="en">no organisation with id org-0 \(organizationId\)</span>', nobody.text
+    ), nobody.text

@@ -156,7 +156,7 @@ async def verify_action(page: Page) -> Response:
         },
     )
     if outcome.data.get("verifyCorrectiveAction") is None:
-        message = "; ".join(error.message for error in outcome.errors)
+        message = outcome.said()
         failed = Outcome(data={}, errors=(_field_error("verify." + finding_id, message),))
         return await render_detail(page, report_id, failed, status_code=400)
     return page.redirect(f"/reports/{report_id}#findings")

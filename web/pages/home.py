@@ -80,7 +80,7 @@ async def respond(page: Page) -> Response:
     )
     if outcome.data.get("respondToCorrectiveAction") is None:
         if page.principal is None or not page.is_supplier:
-            return await page.refused("; ".join(error.message for error in outcome.errors), 400)
+            return await page.refused(outcome.said(), 400)
         return await supplier_home(
             page, page.principal.organization_id, failed=finding_id, outcome=outcome
         )

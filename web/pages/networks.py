@@ -46,7 +46,7 @@ async def join_network(page: Page) -> Response:
     network_id = page.request.path_params["id"]
     outcome = await page.run("JoinNetwork", {"networkId": network_id})
     if outcome.data.get("joinNetwork") is None:
-        message = "; ".join(error.message for error in outcome.errors)
+        message = outcome.said()
         return await page.refused(message, 400)
     return page.redirect(f"/networks/{network_id}")
 

@@ -1,0 +1,44 @@
+"""web/api_messages.py: an API refusal in the page's language where it is
+translated, else in English marked as English; no I/O."""
+
+from __future__ import annotations
+
+from domain.errors import InvalidInput
+from domain.text import require_text
+from web.api_messages import TRANSLATED, shown
+from web.i18n import Language
+
+BOKMAL, SWEDISH, ENGLISH = Language("nb"), Language("sv"), Language("en")
+
+
+def refusal(value: str, limit: int = 10) -> str:
+    """The message the API answers for a title refused by the shared text rule."""
+    try:
+        require_text("title", value, limit)
+    except InvalidInput as exc:
+        return f"{exc.field}: {exc.message}"  # as schema/errors.py shapes it
+    raise AssertionError("not refused")
+
+
+def test_a_template_is_translated_and_its_values_carried_over() -> None:
+    too_long = refusal("x" * 11)
+    assert too_long == "title: must be at most 10 characters"
+    assert "must be at most %(limit)s characters" in TRANSLATED
+    assert shown(too_long, "title", BOKMAL) == "kan være høyst 10 tegn"
+    assert shown(too_long, "title", SWEDISH) == "får vara högst 10 tecken"
+    assert shown(too_long, "title", ENGLISH) == too_long
+
+
+def test_a_message_without_values_is_translated_by_its_text() -> None:
+    empty = refusal("  ")
+    assert shown(empty, "title", SWEDISH) == "måste fyllas i"
+    assert shown("must not be empty", None, BOKMAL) == "må fylles ut"
+
+
+def test_any_other_message_is_english_and_marked_so() -> None:
+    other = "reportId: no report <b>r-1</b> here"
+    marked = shown(other, "reportId", BOKMAL)
+    assert str(marked) == '<span lang="en">reportId: no report &lt;b&gt;r-1&lt;/b&gt; here</span>'
+    assert shown(other, "reportId", ENGLISH) == other  # escaped where it is shown
+    # Only a whole message matches: a translated one inside another is not enough.
+    assert shown("title: must not be empty, or else", "title", BOKMAL).startswith("<span")
