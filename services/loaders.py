@@ -62,12 +62,8 @@ class OrganizationRow(NamedTuple):
     org_number: str
 
 
-ORGANIZATION_COLUMNS: tuple[InstrumentedAttribute[Any], ...] = (
-    models.Organization.id,
-    models.Organization.name,
-    models.Organization.kind,
-    models.Organization.country,
-    models.Organization.org_number,
+ORGANIZATION_COLUMNS: tuple[InstrumentedAttribute[Any], ...] = tuple(
+    getattr(models.Organization, name) for name in OrganizationRow._fields
 )
 
 

@@ -22,8 +22,6 @@ from web.backend import Backend
 from web.i18n import Language
 from web.operations import document
 
-ENGLISH = Language("en")
-
 
 @dataclass(frozen=True)
 class OperationError:
@@ -72,8 +70,8 @@ async def run(
     session: AsyncSession,
     principal: Principal | None,
     name: str,
-    variables: dict[str, Any] | None = None,
-    language: Language = ENGLISH,
+    variables: dict[str, Any] | None,
+    language: Language,
 ) -> Outcome:
     """Run the trusted document NAME with VARIABLES as PRINCIPAL; its errors as a page
     in `language` shows them (`api_messages.shown`)."""
