@@ -269,7 +269,8 @@ class UploadFailed(Exception):
 
 @dataclass
 class Rounds:
-    """Per round: seconds and CPU seconds of the raw put and of kjede's."""
+    """Per round: seconds of the raw put and of kjede's, the server's RSS growth (KB)
+    and each party's CPU seconds."""
 
     raw: list[float] = field(default_factory=list)
     ours: list[float] = field(default_factory=list)
