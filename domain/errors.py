@@ -6,6 +6,7 @@ never carries data the caller may not see.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 ErrorCode = Literal[
@@ -66,6 +67,14 @@ class Unauthenticated(DomainError):
 
 
 class PersonalDataDetected(DomainError):
-    """Text or a document that would leave the report's parties holds personal data."""
+    """Text or a document that would leave the report's parties holds personal data;
+    `found`, when known, counts it by kind (`domain.personal_data.PersonalDataKind`),
+    never holding the data itself."""
 
     code: ErrorCode = "PERSONAL_DATA_DETECTED"
+
+    def __init__(
+        self, message: str, *, field: str | None = None, found: Mapping[str, int] | None = None
+    ) -> None:
+        super().__init__(message, field=field)
+        self.found = dict(found or {})

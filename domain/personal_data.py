@@ -109,11 +109,14 @@ import datetime as dt
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import mul
 from typing import Literal, TypeAlias
+
+from domain.errors import PersonalDataDetected
 
 PersonalDataKind: TypeAlias = Literal[
     "NORWEGIAN_NATIONAL_ID",
@@ -207,11 +210,26 @@ _LABELS: dict[PersonalDataKind, tuple[str, str]] = {
 }
 
 
+def counted(hits: Iterable[PersonalDataHit]) -> dict[PersonalDataKind, int]:
+    """How many hits of each kind, in the order `describe` names them."""
+    counts = Counter(hit.kind for hit in hits)
+    return {kind: counts[kind] for kind in _LABELS if kind in counts}
+
+
+def refusal(field: str, hits: Iterable[PersonalDataHit]) -> PersonalDataDetected:
+    """Refuse the text of `field` that holds `hits`: the message names the kinds,
+    `found` counts them (clients read it as `extensions.personalData`)."""
+    counts = counted(hits)
+    found: dict[str, int] = {kind: count for kind, count in counts.items()}
+    return PersonalDataDetected(f"{field} {_described(counts)}", field=field, found=found)
+
+
 def describe(hits: Iterable[PersonalDataHit]) -> str:
     """A message for the uploader that names the kinds found but none of the data."""
-    counts: dict[PersonalDataKind, int] = {}
-    for hit in hits:
-        counts[hit.kind] = counts.get(hit.kind, 0) + 1
+    return _described(counted(hits))
+
+
+def _described(counts: Mapping[PersonalDataKind, int]) -> str:
     if not counts:
         return "contains no personal data"
     parts = [

@@ -17,7 +17,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult, StreamExecutionResult
 
-from domain.errors import DomainError
+from domain.errors import DomainError, PersonalDataDetected
 from services.outages import UNAVAILABLE, dependency_of, outage_message
 
 logger = logging.getLogger("kjede.graphql")
@@ -69,6 +69,8 @@ def shape_error(error: GraphQLError) -> GraphQLError:
             extensions["field"] = original.field
             if not message.startswith(original.field):
                 message = f"{original.field}: {message}"
+        if isinstance(original, PersonalDataDetected) and original.found:
+            extensions["personalData"] = dict(original.found)  # kinds and counts, no data
         return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
     if isinstance(original, InvalidOperationTypeError):  # over HTTP the view answers 400
         reason = original.as_http_error_reason("a websocket (subscriptions only)")

@@ -26,8 +26,8 @@ from domain.corrective_actions import (
     verify,
 )
 from domain.enums import AuditReportStatus, Classification, CorrectiveActionStep
-from domain.errors import Conflict, Forbidden, NotFound, PersonalDataDetected
-from domain.personal_data import describe, find_personal_data
+from domain.errors import Conflict, Forbidden, NotFound
+from domain.personal_data import find_personal_data, refusal
 from domain.text import optional_text, require_text
 from services import writes
 from services.audit_reports import get_report
@@ -82,7 +82,7 @@ def _shareable(field: str, text: str | None) -> str | None:
     if text:
         hits = find_personal_data(text)
         if hits:
-            raise PersonalDataDetected(f"{field} {describe(hits)}", field=field)
+            raise refusal(field, hits)
     return text
 
 

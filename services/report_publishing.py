@@ -33,7 +33,7 @@ from authz.viewer import member_networks
 from domain import audit_reports as rules
 from domain.enums import AuditReportStatus, Classification, ShareScope
 from domain.errors import Conflict, InvalidInput, PersonalDataDetected
-from domain.personal_data import describe, find_personal_data
+from domain.personal_data import describe, find_personal_data, refusal
 from domain.text import optional_text
 from services import coordination, writes
 from services.audit_reports import columns, findings_of, get_report, load_values, report_values
@@ -261,7 +261,7 @@ def guard_texts(values: dict[str, Any]) -> None:
     for path, text in texts.items():
         hits = find_personal_data(text)
         if hits:
-            raise PersonalDataDetected(f"{path} {describe(hits)}", field=path)
+            raise refusal(path, hits)
 
 
 def shared_originals_of(documents: list[dict[str, Any]]) -> Iterator[SharedOriginal]:

@@ -8,12 +8,15 @@ match any text and carry it into the translation. The input's name is left
 out of a translated refusal: the page shows it at that input, under its label.
 Any other message is shown as it is, marked as English (`lang="en"`), so that
 a screen reader reads it in English (WCAG 2.1 success criterion 3.1.2,
-language of parts).
+language of parts). Personal data found in a text is told from what the error
+counts (`extensions.personalData`), kind by kind.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from markupsafe import Markup
 
@@ -51,14 +54,64 @@ def _pattern(template: str) -> re.Pattern[str]:
 _PATTERNS = [(template, _pattern(template)) for template in TRANSLATED]
 
 
-def shown(message: str, field: str | None, language: Language) -> str:
-    """`message` (an error's, about the input `field`) in `language` where it is
-    translated; else the English message, marked as English on a page that is not."""
+def shown(message: str, extensions: Mapping[str, Any] | None, language: Language) -> str:
+    """An error's `message` (its `extensions` name the input and what was found) in
+    `language` where it is translated; else the English message, marked as English
+    on a page that is not."""
     if language.code == "en":
         return message
-    said = message.removeprefix(f"{field}: ") if field else message
+    extensions = extensions or {}
+    field = extensions.get("field")
+    found = extensions.get("personalData")
+    if isinstance(found, dict) and found and isinstance(field, str):
+        return _personal_data(found, language)
+    said = message.removeprefix(f"{field}: ") if isinstance(field, str) else message
     for template, pattern in _PATTERNS:
         match = pattern.fullmatch(said)
         if match is not None:
             return language.gettext(template, **match.groupdict())
     return Markup('<span lang="en">{}</span>').format(message)
+
+
+# What `domain.personal_data` finds, most sensitive first, as counted in a refusal.
+_KINDS: dict[str, Callable[[Language, int], str]] = {
+    "NORWEGIAN_NATIONAL_ID": lambda language, count: language.ngettext(
+        "a Norwegian national identity number (fødselsnummer or D-number)",
+        "%(count)s Norwegian national identity numbers (fødselsnummer or D-number)",
+        count,
+    ),
+    "SWEDISH_PERSONAL_IDENTITY_NUMBER": lambda language, count: language.ngettext(
+        "a Swedish personal identity number (personnummer or samordningsnummer)",
+        "%(count)s Swedish personal identity numbers (personnummer or samordningsnummer)",
+        count,
+    ),
+    "IBAN": lambda language, count: language.ngettext("an IBAN", "%(count)s IBANs", count),
+    "BANK_ACCOUNT": lambda language, count: language.ngettext(
+        "a bank account number", "%(count)s bank account numbers", count
+    ),
+    "EMAIL": lambda language, count: language.ngettext(
+        "an e-mail address", "%(count)s e-mail addresses", count
+    ),
+    "PHONE": lambda language, count: language.ngettext(
+        "a phone number", "%(count)s phone numbers", count
+    ),
+}
+
+
+def _personal_data(found: Mapping[str, Any], language: Language) -> str:
+    """'contains an e-mail address and 2 phone numbers, which must be removed
+    before sharing', in `language`; a kind this page does not know is named as
+    the API names it."""
+    parts = [
+        _KINDS[kind](language, count) if kind in _KINDS else kind
+        for kind, count in found.items()
+        if isinstance(count, int)
+    ]
+    listed = (
+        parts[0]
+        if len(parts) == 1
+        else language.gettext("%(first)s and %(last)s", first=", ".join(parts[:-1]), last=parts[-1])
+    )
+    return language.gettext(
+        "contains %(found)s, which must be removed before sharing", found=listed
+    )

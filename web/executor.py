@@ -98,7 +98,7 @@ async def run(
             await session.commit()
     errors = tuple(
         OperationError(
-            message=shown(error.message, _field(error.extensions), language),
+            message=shown(error.message, error.extensions, language),
             code=str((error.extensions or {}).get("code", "INTERNAL_SERVER_ERROR")),
             field=_field(error.extensions),
         )

@@ -246,6 +246,7 @@ def test_personal_data_guard_names_the_field(client: TestClient, world: World) -
     body = submit_and_publish(client, w, report_id, "NETWORK", w.network)
     assert error_codes(body) == ["PERSONAL_DATA_DETECTED"]
     assert body["errors"][0]["extensions"]["field"] == "summary"
+    assert body["errors"][0]["extensions"]["personalData"] == {"EMAIL": 1}  # kinds, no data
     assert "kari@factory.my" not in body["errors"][0]["message"]
     # The audited supplier reads the summary of a PRIVATE report too.
     private = gql(

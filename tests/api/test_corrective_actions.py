@@ -174,6 +174,11 @@ def test_overdue_follows_from_the_due_date_and_notes_stay_free_of_personal_data(
         {"f": finding_id, "note": "Ask kari.nordmann@example.com", "done": False},
     )
     assert error_codes(leaked) == ["PERSONAL_DATA_DETECTED"]
+    assert leaked["errors"][0]["extensions"] == {
+        "code": "PERSONAL_DATA_DETECTED",
+        "field": "note",
+        "personalData": {"EMAIL": 1},
+    }
     # A body that is not the report's party cannot answer for the supplier.
     body = gql(client, RESPOND, w.tokens["bergen"], {"f": finding_id, "note": "x", "done": False})
     assert error_codes(body) == ["FORBIDDEN"]
