@@ -1,12 +1,16 @@
 """The author's flow in a real browser: create a report, add a finding, upload a
 document (with progress), submit and publish; a fødselsnummer in the summary
-makes publishing fail with the guard's error at the summary."""
+makes publishing fail with the guard's error at the summary, told in the page's
+language."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fpdf import FPDF
+
+from web.i18n import Language
 
 AUTHOR = "innkjop@oslo.kommune.no"
 SUPPLIER_NAME = "Nordisk Medisinsk Forsyning AS"
@@ -21,13 +25,15 @@ def pdf_bytes(text: str) -> bytes:
     return bytes(document.output())
 
 
-def create_report(page: Any, title: str, summary: str) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="New report").click()
-    page.get_by_label("Title").fill(title)
-    page.get_by_label("Type").select_option("SUPPLIER_MEETING")
-    page.get_by_label("Supplier").select_option(label=f"{SUPPLIER_NAME} (NO)")
-    page.get_by_label("Summary").fill(summary)
-    page.get_by_role("button", name="Create draft").click()
+def create_report(page: Any, title: str, summary: str, t: Callable[[str], str] = str) -> None:
+    """Through the form, whose labels `t` gives in the page's language."""
+    navigation = page.get_by_role("navigation", name=t("Main"))
+    navigation.get_by_role("link", name=t("New report")).click()
+    page.get_by_label(t("Title")).fill(title)
+    page.get_by_label(t("Type")).select_option("SUPPLIER_MEETING")
+    page.get_by_label(t("Supplier")).select_option(label=f"{SUPPLIER_NAME} (NO)")
+    page.get_by_label(t("Summary")).fill(summary)
+    page.get_by_role("button", name=t("Create draft")).click()
     page.get_by_role("heading", level=1, name=title).wait_for()
 
 
@@ -88,4 +94,21 @@ def test_the_guards_error_points_at_the_summary(visitor_factory: Any) -> None:
     link = page.locator("#error-summary a[href='#error-summary']")
     assert link.count() == 1
     assert "Submitted" in page.locator("dl.facts").inner_text()
+    author.assert_accessible()
+
+
+def test_the_guards_error_is_told_in_the_pages_language(visitor_factory: Any) -> None:
+    t = Language("nb").gettext
+    author = visitor_factory("nb")
+    author.sign_in(AUTHOR)
+    page = author.page
+    create_report(page, "Møte om en skadet sveiser", f"Sveiseren {FNR} ble skadet i mars.", t)
+    page.get_by_role("button", name=t("Submit the report")).click()
+    page.get_by_role("button", name=t("Publish the report")).click()
+    summary_error = page.locator("#summary .field-error")
+    summary_error.wait_for()
+    assert summary_error.inner_text() == (
+        "inneholder et fødselsnummer eller D-nummer, som må fjernes før deling"
+    )
+    assert summary_error.locator("[lang]").count() == 0  # not an English message
     author.assert_accessible()
