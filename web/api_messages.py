@@ -28,6 +28,8 @@ __all__ = ["TRANSLATED", "shown"]
 TRANSLATED = (
     N_("must not be empty"),
     N_("must be at most %(limit)s characters"),
+    N_("is larger than the limit of %(limit)s bytes"),
+    N_("the file is empty"),
     N_("only the audited supplier answers a report's corrective actions"),
     N_("only the report's commissioning body verifies its corrective actions"),
     N_("the commissioning body has verified this corrective action already"),

@@ -37,6 +37,7 @@ def test_a_template_is_translated_and_its_values_carried_over() -> None:
 def test_a_message_without_values_is_translated_by_its_text() -> None:
     empty = refusal("  ")
     assert shown(empty, TITLE, SWEDISH) == "måste fyllas i"
+    assert shown("file: the file is empty", {"field": "file"}, BOKMAL) == "filen er tom"
     assert shown("must not be empty", None, BOKMAL) == "må fylles ut"
 
 
