@@ -65,8 +65,10 @@ def shown(message: str, extensions: Mapping[str, Any] | None, language: Language
     extensions = extensions or {}
     field = extensions.get("field")
     found = extensions.get("personalData")
-    if isinstance(found, dict) and found and isinstance(field, str):
-        return _personal_data(found, language)
+    if isinstance(found, dict) and isinstance(field, str):
+        told = _personal_data(found, language)
+        if told is not None:
+            return told
     said = message.removeprefix(f"{field}: ") if isinstance(field, str) else message
     for template, pattern in _PATTERNS:
         match = pattern.fullmatch(said)
@@ -100,15 +102,14 @@ _KINDS: dict[str, Callable[[Language, int], str]] = {
 }
 
 
-def _personal_data(found: Mapping[str, Any], language: Language) -> str:
+def _personal_data(found: Mapping[str, Any], language: Language) -> str | None:
     """'contains an e-mail address and 2 phone numbers, which must be removed
-    before sharing', in `language`; a kind this page does not know is named as
-    the API names it."""
-    parts = [
-        _KINDS[kind](language, count) if kind in _KINDS else kind
-        for kind, count in found.items()
-        if isinstance(count, int)
-    ]
+    before sharing', in `language`; None unless every kind is one this page knows."""
+    if not found or not all(
+        kind in _KINDS and isinstance(count, int) for kind, count in found.items()
+    ):
+        return None
+    parts = [_KINDS[kind](language, count) for kind, count in found.items()]
     listed = (
         parts[0]
         if len(parts) == 1

@@ -69,3 +69,5 @@ def test_personal_data_is_told_kind_by_kind_from_what_the_api_counted() -> None:
         "innehåller en e-postadress och 2 telefonnummer, som måste tas bort före delning"
     )
     assert shown(error.message, error.extensions, ENGLISH) == error.message
+    unknown = {**error.extensions, "personalData": {"PASSPORT_NUMBER": 1}}
+    assert str(shown(error.message, unknown, BOKMAL)).startswith('<span lang="en">summary')
