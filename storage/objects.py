@@ -409,24 +409,9 @@ def _verified(chunks: Generator[bytes], key: str, sha256: str) -> Iterator[bytes
         raise ChecksumMismatch(f"stored object {key} is corrupted")
 
 
-class LocalObjectStore:
-    """Files at `root/tenant/sha256`, content type in a `sha256.meta.json` sidecar;
-    directories it creates are 0700 and files 0600 (storage/private.py).
-
-    Uploads are spooled to a dot-file in the target directory and renamed into
-    place, so a file under its final name is always complete and verified.
-    """
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-
-    def _path(self, key: str) -> Path:
-        tenant_id, name = parse_object_key(key)
-        return self.root / tenant_id / name
-
-    @staticmethod
-    def _meta_path(path: Path) -> Path:
-        return path.with_name(path.name + ".meta.json")
+class _SpoolingStore:
+    """`put` and `put_at` of both stores: each spools, hashes and verifies the
+    stream before anything is visible, in its own `_write`."""
 
     def put(
         self,
@@ -463,6 +448,39 @@ class LocalObjectStore:
             expected_sha256=expected_sha256 or key_sha256(key),
             max_bytes=None,
         )
+
+    def _write(
+        self,
+        tenant_id: str,
+        name: str | None,
+        stream: BinaryIO,
+        *,
+        content_type: str,
+        expected_sha256: str | None,
+        max_bytes: int | None,
+    ) -> StoredObject:
+        """Store `stream` under `name` (its sha256 when None: content-addressed)."""
+        raise NotImplementedError
+
+
+class LocalObjectStore(_SpoolingStore):
+    """Files at `root/tenant/sha256`, content type in a `sha256.meta.json` sidecar;
+    directories it creates are 0700 and files 0600 (storage/private.py).
+
+    Uploads are spooled to a dot-file in the target directory and renamed into
+    place, so a file under its final name is always complete and verified.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        tenant_id, name = parse_object_key(key)
+        return self.root / tenant_id / name
+
+    @staticmethod
+    def _meta_path(path: Path) -> Path:
+        return path.with_name(path.name + ".meta.json")
 
     def _write(
         self,
@@ -689,7 +707,7 @@ class _LocalStaged:
         self.tmp.unlink(missing_ok=True)
 
 
-class S3ObjectStore:
+class S3ObjectStore(_SpoolingStore):
     """Any plain S3 server through `minio`; content type is the object's Content-Type.
 
     `put` spools to a local temp file first: the sha256 (and so the key) is known,
@@ -744,24 +762,6 @@ class S3ObjectStore:
         if not self._bucket_ready:
             self.ensure_bucket()
 
-    def put(
-        self,
-        tenant_id: str,
-        stream: BinaryIO,
-        *,
-        content_type: str = DEFAULT_CONTENT_TYPE,
-        expected_sha256: str | None = None,
-        max_bytes: int | None = None,
-    ) -> StoredObject:
-        return self._write(
-            tenant_id,
-            None,
-            stream,
-            content_type=content_type,
-            expected_sha256=expected_sha256,
-            max_bytes=max_bytes,
-        )
-
     def put_file(
         self, tenant_id: str, path: Path, *, content_type: str = DEFAULT_CONTENT_TYPE
     ) -> StoredObject:
@@ -776,24 +776,6 @@ class S3ObjectStore:
         except BaseException:
             staged.abort()
             raise
-
-    def put_at(
-        self,
-        key: str,
-        stream: BinaryIO,
-        *,
-        content_type: str = DEFAULT_CONTENT_TYPE,
-        expected_sha256: str | None = None,
-    ) -> StoredObject:
-        tenant_id, name = parse_object_key(key)
-        return self._write(
-            tenant_id,
-            name,
-            stream,
-            content_type=content_type,
-            expected_sha256=expected_sha256 or key_sha256(key),
-            max_bytes=None,
-        )
 
     def _write(
         self,
