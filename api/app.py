@@ -34,6 +34,7 @@ from api.auth import (
     principal_by_id,
     shared_secret_ok,
 )
+from api.direct_uploads import direct_upload
 from api.downloads import download
 from api.errors import graphql_error, status_error
 from api.gc_tuning import tune_gc
@@ -52,6 +53,7 @@ from domain.errors import DomainError
 from schema.app_schema import build_schema
 from schema.context import Context
 from services import idempotency, supply_graph
+from services.document_uploads import CheckDeps, UploadChecks
 from services.documents import upload_stream
 from settings import Settings
 from storage import audit_keys, data_version, signed_urls
@@ -82,6 +84,12 @@ class Services:
     response_cache: ResponseCache
     # What requests take as the time (deadlines); tests may set their own.
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+    # Finished direct uploads' checks (services/document_uploads.py).
+    upload_checks: UploadChecks = field(init=False)
+
+    def __post_init__(self) -> None:
+        deps = CheckDeps(self.sessions, self.objects, self.settings, lambda: self.clock())
+        self.upload_checks = UploadChecks(deps, self.settings.upload_check_poll_seconds)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
@@ -473,7 +481,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             services
         )  # the supply-chain graph (services/supply_graph.py)
         try:
-            yield
+            async with services.upload_checks.running():
+                yield
         finally:
             if refresher is not None:
                 refresher.cancel()
@@ -488,6 +497,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             subscriptions_route(services, endpoint.view),
             Route("/healthz", healthz),
             download(services),
+            direct_upload(services),
             readyz(services),
             metrics_route(metrics, services.settings),
             # The web UI (web/): pages run trusted documents on the same schema.

@@ -42,6 +42,7 @@ def caller_scope(
         base_url=base_url.rstrip("/"),
         connection=connection,
         clock=services.clock,
+        upload_checks=services.upload_checks.submit,
     )
     if still_wanted is not None:
         scope.still_wanted = still_wanted

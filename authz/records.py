@@ -190,6 +190,31 @@ DOCUMENT = Policy(
     ),
 )
 
+DOCUMENT_UPLOAD = Policy(
+    record="document_upload",
+    # Only the organisation that began a direct upload sees it, until it is a
+    # document (then the document's own rules, through its report, apply).
+    relations=((Relation.PARTY, Equals(Column("uploader_id"), ORGANIZATION)),),
+    fields=MappingProxyType(
+        {
+            "id": PUBLIC,
+            "report_id": PUBLIC,
+            "filename": PUBLIC,
+            "size": PUBLIC,
+            "classification": PUBLIC,
+            "status": PUBLIC,
+            "refusal": PUBLIC,
+            "expires_at": PUBLIC,
+            "document_id": HIDDEN,
+            "uploader_id": HIDDEN,
+            "user_id": HIDDEN,
+            "quarantine_key": HIDDEN,
+            "claimed_at": HIDDEN,
+            "created_at": HIDDEN,
+        }
+    ),
+)
+
 CONTRACT = Policy(
     record="contract",
     relations=(
@@ -458,6 +483,7 @@ POLICIES: Mapping[str, Policy] = MappingProxyType(
             CORRECTIVE_ACTION,
             CORRECTIVE_ACTION_EVENT,
             DOCUMENT,
+            DOCUMENT_UPLOAD,
             CONTRACT,
             SELF_REPORT,
             SELF_REPORT_ANSWERS,

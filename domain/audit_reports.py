@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from domain.enums import AuditReportStatus, ShareScope
 from domain.errors import Conflict, InvalidInput
+from domain.limits import MAX_ORIGINALS_PER_REPORT, check_room
 
 # Lifecycle ------------------------------------------------------------------
 
@@ -22,6 +23,8 @@ TRANSITIONS: dict[str, tuple[frozenset[AuditReportStatus], AuditReportStatus]] =
 }
 
 EDITABLE = frozenset({AuditReportStatus.DRAFT})
+ATTACHABLE = frozenset({AuditReportStatus.DRAFT, AuditReportStatus.SUBMITTED})
+"""Reports that take new documents."""
 READABLE_BY_OTHERS = frozenset({AuditReportStatus.PUBLISHED, AuditReportStatus.SUPERSEDED})
 
 
@@ -40,6 +43,14 @@ def require_editable(current: AuditReportStatus) -> None:
             f"a {current.value} report can no longer be changed; "
             "create a new report that supersedes it"
         )
+
+
+def require_attachable(current: AuditReportStatus, originals: int) -> None:
+    """CONFLICT unless a report in `current` holding `originals` uploaded documents
+    takes one more."""
+    if current not in ATTACHABLE:
+        raise Conflict(f"documents cannot be added to a {current.value} report")
+    check_room("documents", "report", originals, MAX_ORIGINALS_PER_REPORT)
 
 
 def check_share(scope: ShareScope, network_id: str | None) -> None:

@@ -128,3 +128,12 @@ class MiniCompetitionStatus(StrEnum):
     CLOSED = "CLOSED"
     AWARDED = "AWARDED"
     CANCELLED = "CANCELLED"
+
+
+class DocumentUploadStatus(StrEnum):
+    """A direct upload (domain/document_uploads.py), from URL handed out to document."""
+
+    AWAITING_BYTES = "AWAITING_BYTES"  # the client PUTs the file to its upload URL
+    CHECKING = "CHECKING"  # the client said it is there: checked (and cleaned) in the background
+    STORED = "STORED"  # checked and attached: the upload's `document`
+    REFUSED = "REFUSED"  # not stored; `refusal` says why

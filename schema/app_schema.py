@@ -24,6 +24,7 @@ from schema.contracts import ContractMutations, ContractQueries
 from schema.coordination import CoordinationMutations, CoordinationQueries
 from schema.corrective_actions.mutations import CorrectiveActionMutations
 from schema.cost import Limits, QueryLimits, alias_rule, describe_list_sizes
+from schema.document_uploads import DocumentUploadMutations, DocumentUploadQueries
 from schema.engagements import EngagementMutations, EngagementQueries
 from schema.errors import ErrorCodes, log_encodably
 from schema.facilities import FacilityQueries
@@ -51,6 +52,7 @@ class Query(
     ContractQueries,
     FacilityQueries,
     AuditReportQueries,
+    DocumentUploadQueries,
     EngagementQueries,
     CoordinationQueries,
     SelfReportQueries,
@@ -66,6 +68,7 @@ class Mutation(
     NetworkMutations,
     ContractMutations,
     AuditReportMutations,
+    DocumentUploadMutations,
     EngagementMutations,
     CoordinationMutations,
     SelfReportMutations,

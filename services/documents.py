@@ -137,9 +137,7 @@ async def store_upload(
             if stream is not None and (cleans(content_type) or stream.content_type != content_type):
                 stream.abort()  # not what the receiver guessed: store it from the spool
                 stream = None
-            if cleans(content_type):
-                return put_cleaned(objects, tenant_id, spool, content_type, max_bytes)
-            return put_while_checking(objects, tenant_id, spool, content_type, stream)
+            return store_spool(objects, tenant_id, spool, content_type, max_bytes, stream)
 
     try:
         return await anyio.to_thread.run_sync(put)
@@ -187,6 +185,22 @@ def named_spool(source: BinaryIO) -> Iterator[UploadSpool]:
         while chunk := source.read(CHUNK_SIZE):
             spool.write(chunk)
         yield spool
+
+
+def store_spool(
+    objects: ObjectStore,
+    tenant_id: str,
+    spool: UploadSpool,
+    content_type: str,
+    max_bytes: int,
+    stream: StreamingUpload | None = None,
+) -> StoredObject:
+    """Check a spooled file of `content_type` and store it: cleaned (a PDF), else
+    as sent (finishing `stream` when it began sending). Raises UnsupportedDocument
+    for a refused file, ObjectTooLarge for a cleaned copy past `max_bytes`."""
+    if cleans(content_type):
+        return put_cleaned(objects, tenant_id, spool, content_type, max_bytes)
+    return put_while_checking(objects, tenant_id, spool, content_type, stream)
 
 
 def put_cleaned(
@@ -274,6 +288,22 @@ def put_while_checking(
     except BaseException:
         staged.abort()
         raise
+
+
+def new_document(
+    report: models.AuditReport, filename: str, stored: StoredObject, classification: Classification
+) -> models.Document:
+    """The row of an uploaded original stored as `stored`, not yet added to a session."""
+    return models.Document(
+        report_id=report.id,
+        owner_id=report.commissioned_by_id,
+        filename=filename[:300],
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        object_key=stored.key,
+        classification=classification,
+    )
 
 
 async def store_renditions(

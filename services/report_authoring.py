@@ -19,7 +19,6 @@ from domain import audit_reports as rules
 from domain import limits
 from domain.enums import (
     PUBLIC_SECTOR,
-    AuditReportStatus,
     AuditReportType,
     Classification,
     OrganizationKind,
@@ -30,7 +29,13 @@ from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.text import TEXT_LIMIT, optional_text, require_text
 from services import coordination, engagements, writes
 from services.audit_reports import REPORT_COLUMNS, get_report
-from services.documents import DocumentView, Upload, present_documents, store_upload
+from services.documents import (
+    DocumentView,
+    Upload,
+    new_document,
+    present_documents,
+    store_upload,
+)
 from services.scope import Scope
 from storage import models
 from storage.objects import StoredObject
@@ -292,12 +297,10 @@ async def upload_document(
 
 async def writable_for_upload(scope: Scope, report_id: str) -> models.AuditReport:
     row = await party_row(scope, report_id, Action.UPLOAD, Resource.DOCUMENT)
-    if row.status not in (AuditReportStatus.DRAFT, AuditReportStatus.SUBMITTED):
-        raise Conflict(f"documents cannot be added to a {row.status.value} report")
     originals = [
         d for d in await scope.loaders.reports.documents.load(row.id) if not d.is_rendition
     ]
-    limits.check_room("documents", "report", len(originals), limits.MAX_ORIGINALS_PER_REPORT)
+    rules.require_attachable(row.status, len(originals))
     return row
 
 
@@ -308,16 +311,7 @@ async def attach_document(
     stored: StoredObject,
     classification: Classification,
 ) -> models.Document:
-    document = models.Document(
-        report_id=row.id,
-        owner_id=row.commissioned_by_id,
-        filename=upload.filename[:300],
-        content_type=stored.content_type,
-        size=stored.size,
-        sha256=stored.sha256,
-        object_key=stored.key,
-        classification=classification,
-    )
+    document = new_document(row, upload.filename, stored, classification)
     scope.session.add(document)
     await scope.commit()
     return document

@@ -41,6 +41,9 @@ class Scope:
     # False once nobody waits for the answer (the client hung up): a mutation that
     # worked outside the database checks it before it commits.
     still_wanted: Callable[[], Awaitable[bool]] = _wanted
+    # Hands a finished direct upload to this process's checker (services/document_uploads.py);
+    # without one, any replica's checker takes it up on its next poll.
+    upload_checks: Callable[[str], None] | None = None
     # Run first inside every mutation's write (`services.writes.mutation`), e.g.
     # reserving the request's Idempotency-Key.
     write_prelude: Callable[[], Awaitable[None]] | None = None

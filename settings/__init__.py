@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # The supply-chain graph is refreshed in the background this often (0: only
     # when first asked, and by an explicit refresh); requests use the last graph built.
     graph_refresh_seconds: float = 30.0
+    # How often a replica's checker looks for finished direct uploads nobody holds
+    # (services/document_uploads.py); 0 turns the look-out off (the process's own still run).
+    upload_check_poll_seconds: float = 30.0
     # A subscription (selfReportVersions) asks the database for what arrived this
     # often, each time in a unit of work of its own; nothing is held in between.
     subscription_poll_seconds: float = Field(default=2.0, gt=0)

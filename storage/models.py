@@ -34,6 +34,7 @@ from domain.enums import (
     Classification,
     CorrectiveActionStatus,
     CorrectiveActionStep,
+    DocumentUploadStatus,
     MiniCompetitionStatus,
     NetworkKind,
     OrganizationKind,
@@ -388,6 +389,30 @@ class Document(Base):
     classification: Mapped[Classification] = enum_column(Classification)
     is_rendition: Mapped[bool] = mapped_column(Boolean, default=False)
     rendition_clearance: Mapped[Classification | None] = enum_column(Classification, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class DocumentUpload(Base):
+    """A direct upload (domain/document_uploads.py): the bytes go to
+    `quarantine_key` in the object store, readable by nobody until checked; the
+    check stores them (cleaned where needed) under a key of their own and adds
+    the `documents` row this names."""
+
+    __tablename__ = "document_uploads"
+
+    id: Mapped[str] = id_column()
+    report_id: Mapped[str] = fk("audit_reports.id")
+    uploader_id: Mapped[str] = fk("organizations.id")  # the organisation that began it
+    user_id: Mapped[str] = fk("users.id", index=False)
+    filename: Mapped[str] = mapped_column(String(300))
+    size: Mapped[int] = mapped_column(BigInteger)  # declared; what arrives must match
+    classification: Mapped[Classification] = enum_column(Classification)
+    quarantine_key: Mapped[str] = mapped_column(String(200))
+    status: Mapped[DocumentUploadStatus] = enum_column(DocumentUploadStatus)
+    refusal: Mapped[str | None] = mapped_column(Text)
+    document_id: Mapped[str | None] = fk("documents.id", nullable=True, index=False)
+    expires_at: Mapped[dt.datetime] = mapped_column()  # the upload URL's
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(index=True)  # by a checker
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

@@ -88,6 +88,8 @@ DEFAULT_CONTENT_TYPE = "application/octet-stream"
 _TENANT_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}")
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
 _UPLOAD_RE = re.compile(r"u-[0-9a-f]{32}")
+# A direct upload's bytes before they are checked (services/document_uploads.py).
+_QUARANTINE_RE = re.compile(r"q-[0-9a-f]{32}")
 _SPOOL_PREFIXES = (".upload-", ".tmp-")  # LocalObjectStore's files on their way in
 
 
@@ -258,7 +260,8 @@ class ObjectStore(Protocol):
     def open(self, key: str, sha256: str | None = None) -> Iterator[bytes]:
         """Stream the object; raises ChecksumMismatch after the last chunk if it does
         not hash to `sha256` (the row's), or to its key when that is content-addressed
-        and no `sha256` is given. An upload key needs `sha256`."""
+        and no `sha256` is given. An upload key needs `sha256`; a quarantine key's
+        bytes are unknown until checked, and are streamed as they are."""
         ...
 
     def stat(self, key: str) -> StoredObject: ...
@@ -282,6 +285,11 @@ class ObjectStore(Protocol):
         self, key: str, expires: datetime.timedelta, filename: str | None = None
     ) -> str | None:
         """A URL the client downloads from directly, or None when the app must serve it."""
+        ...
+
+    def presigned_put_url(self, key: str, expires: datetime.timedelta) -> str | None:
+        """A URL the client PUTs a quarantine key's bytes to directly, or None when
+        the app must receive them (api/direct_uploads.py)."""
         ...
 
     def unfinished(self, before: datetime.datetime) -> Iterator[UnfinishedUpload]:
@@ -319,8 +327,20 @@ def _upload_name() -> str:
     return f"u-{secrets.token_hex(16)}"
 
 
+def quarantine_key(tenant_id: str) -> str:
+    """A new key for a direct upload's bytes before they are checked: nothing but
+    the check reads it, and no document row ever names it."""
+    return object_key(tenant_id, f"q-{secrets.token_hex(16)}")
+
+
+def is_quarantine_key(key: str) -> bool:
+    return bool(_QUARANTINE_RE.fullmatch(parse_object_key(key)[1]))
+
+
 def _is_object_name(name: str) -> bool:
-    return bool(_SHA256_RE.fullmatch(name) or _UPLOAD_RE.fullmatch(name))
+    return bool(
+        _SHA256_RE.fullmatch(name) or _UPLOAD_RE.fullmatch(name) or _QUARANTINE_RE.fullmatch(name)
+    )
 
 
 def parse_object_key(key: str) -> tuple[str, str]:
@@ -338,10 +358,11 @@ def key_sha256(key: str) -> str | None:
     return name if _SHA256_RE.fullmatch(name) else None
 
 
-def _expected_sha256(key: str, sha256: str | None) -> str:
-    """What `open` verifies against: the row's sha256, else a content-addressed key's."""
+def _expected_sha256(key: str, sha256: str | None) -> str | None:
+    """What `open` verifies against: the row's sha256, else a content-addressed key's;
+    None for a quarantine key, whose bytes are not known yet."""
     expected = sha256.lower() if sha256 else key_sha256(key)
-    if expected is None:
+    if expected is None and not is_quarantine_key(key):
         raise ValueError(f"reading {key} needs the sha256 its document row holds")
     return expected
 
@@ -398,8 +419,14 @@ def _atomic_write(path: Path, data: bytes) -> None:
         Path(name).unlink(missing_ok=True)
 
 
-def _verified(chunks: Generator[bytes], key: str, sha256: str) -> Iterator[bytes]:
+def _verified(chunks: Generator[bytes], key: str, sha256: str | None) -> Iterator[bytes]:
     """Hash what the caller streamed; closing early releases the file/connection at once."""
+    if sha256 is None:
+        return chunks
+    return _hashed(chunks, key, sha256)
+
+
+def _hashed(chunks: Generator[bytes], key: str, sha256: str) -> Iterator[bytes]:
     digest = hashlib.sha256()
     with contextlib.closing(chunks):
         for chunk in chunks:
@@ -646,6 +673,11 @@ class LocalObjectStore(_SpoolingStore):
         self, key: str, expires: datetime.timedelta, filename: str | None = None
     ) -> str | None:
         """None: the app signs its own download URLs for the local store."""
+        parse_object_key(key)
+        return None
+
+    def presigned_put_url(self, key: str, expires: datetime.timedelta) -> str | None:
+        """None: the app receives direct uploads for the local store."""
         parse_object_key(key)
         return None
 
@@ -938,6 +970,12 @@ class S3ObjectStore(_SpoolingStore):
         return self._client.presigned_get_object(
             self.bucket, key, expires=expires, response_headers=headers
         )
+
+    def presigned_put_url(self, key: str, expires: datetime.timedelta) -> str | None:
+        if not is_quarantine_key(key):
+            raise ValueError(f"only a quarantine key takes bytes from a client: {key!r}")
+        self._bucket_before_writing()
+        return self._client.presigned_put_object(self.bucket, key, expires=expires)
 
     def check(self) -> None:
         """Reach the server with our credentials; creating a missing bucket here lets a

@@ -119,3 +119,21 @@ def is_valid(
         return False
     expected = signature(secret, document_id, expires_at, viewer).encode()
     return hmac.compare_digest(expected, given.encode("utf-8", "replace"))
+
+
+# A direct upload's URL signs "upload:<id>": never a document id, so neither kind
+# of URL opens the other.
+_UPLOAD = "upload:"
+
+
+def upload_path(secret: bytes, upload_id: str, expires: int) -> str:
+    """`/uploads/{id}?...`: where the local store's direct upload takes its bytes
+    (api/direct_uploads.py), until `expires` (a Unix time)."""
+    query = urlencode(
+        {"expires": expires, "signature": signature(secret, _UPLOAD + upload_id, expires)}
+    )
+    return f"/uploads/{upload_id}?{query}"
+
+
+def upload_path_valid(secret: bytes, upload_id: str, expires: str, given: str) -> bool:
+    return is_valid(bytes(secret), _UPLOAD + upload_id, expires, given)
