@@ -70,8 +70,3 @@ def check_arrived(declared: int, arrived: int | None) -> str | None:
 
 def url_open(expires_at: dt.datetime, now: dt.datetime) -> bool:
     return now < expires_at
-
-
-def claim_stale(claimed_at: dt.datetime | None, now: dt.datetime) -> bool:
-    """May a checker take this upload up (nobody has it, or its claim lapsed)?"""
-    return claimed_at is None or claimed_at <= now - CLAIM_TTL
