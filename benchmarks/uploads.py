@@ -16,6 +16,12 @@ hits both alike:
   process checks it (a multipart upload completed only once the check passed),
   a PDF is checked and rewritten without metadata by the worker first and the
   cleaned file is sent; then the row commits.
+- **direct**: `beginDocumentUpload`, the file PUT (httpx, streamed) to the
+  presigned URL it answers, straight into the bucket's quarantine key, and
+  `finishDocumentUpload`, which answers at once (`accepted`); the server then
+  reads the bytes back, checks them (a PDF cleaned) and stores them under a key
+  of their own in the background, polled until STORED (`stored`). A round waits
+  for it before the next begins.
 
 It prints the median seconds and MB/s of each and the throughput ratio
 kjede/raw (the goal is ≥ 0.80) two ways: of the medians, and the median of each
@@ -65,6 +71,17 @@ from storage.models import Organization
 if TYPE_CHECKING:
     from tests.s3server import S3Server
 
+BEGIN = """
+mutation($r: ID!, $name: String!, $size: Int!) {
+  beginDocumentUpload(reportId: $r, filename: $name, size: $size, classification: RESTRICTED) {
+    id uploadUrl
+  }
+}
+"""
+FINISH = "mutation($id: ID!) { finishDocumentUpload(id: $id) { status } }"
+READ = """
+query($id: ID!) { documentUpload(id: $id) { status refusal document { size sha256 } } }
+"""
 UPLOAD = """
 mutation($r: ID!, $f: Upload!) {
   uploadDocument(reportId: $r, file: $f, classification: RESTRICTED) { size sha256 }
@@ -84,7 +101,8 @@ class Server:
     url: str
     pid: int
     token: str
-    report_id: str
+    supplier_id: str
+    http: httpx.Client  # kept alive between the GraphQL calls of a direct upload
 
 
 def big_pdf(path: Path, size: int) -> None:
@@ -196,14 +214,10 @@ def kjede_server(env: dict[str, str], settings: Settings, log: Path) -> Iterator
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"kjede serve did not start; see {log}")
             time.sleep(0.2)
-        created = httpx.post(
-            f"{url}/graphql",
-            json={"query": CREATE, "variables": {"s": supplier}},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=30,
-        ).json()
-        report_id = created["data"]["createAuditReport"]["id"]
-        yield Server(url, process.pid, token, report_id)
+        with httpx.Client(
+            base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        ) as http:
+            yield Server(url, process.pid, token, supplier, http)
     finally:
         process.terminate()
         process.wait(10)
@@ -248,7 +262,7 @@ def upload(server: Server, path: Path, name: str) -> tuple[float, int, dict[str,
     """Seconds, peak RSS growth (KB) of the server, and the answer."""
     Path(f"/proc/{server.pid}/clear_refs").write_text("5")  # VmHWM := VmRSS
     before = rss_kb(server.pid, "VmRSS")
-    operations = {"query": UPLOAD, "variables": {"r": server.report_id, "f": None}}
+    operations = {"query": UPLOAD, "variables": {"r": new_report(server), "f": None}}
     with path.open("rb") as file:
         started = time.perf_counter()
         response = httpx.post(
@@ -261,6 +275,52 @@ def upload(server: Server, path: Path, name: str) -> tuple[float, int, dict[str,
         elapsed = time.perf_counter() - started
     grown = rss_kb(server.pid, "VmHWM") - before
     return elapsed, grown, response.json()
+
+
+def graphql(server: Server, query: str, variables: dict[str, object]) -> dict[str, object]:
+    data = server.http.post("/graphql", json={"query": query, "variables": variables}).json()
+    if "errors" in data:
+        raise UploadFailed(f"{query.split()[1]} failed: {data['errors']}")
+    return data["data"]  # type: ignore[no-any-return]
+
+
+def new_report(server: Server) -> str:
+    """A fresh DRAFT report (a report holds at most 16 documents)."""
+    created = graphql(server, CREATE, {"s": server.supplier_id})
+    return str(created["createAuditReport"]["id"])  # type: ignore[index]
+
+
+def direct_upload(server: Server, path: Path, name: str) -> tuple[float, float, int, object]:
+    """Seconds until the upload is accepted (begin, PUT, finish) and until it is
+    stored, the server's peak RSS growth (KB) over both, and the stored document."""
+    Path(f"/proc/{server.pid}/clear_refs").write_text("5")
+    before = rss_kb(server.pid, "VmRSS")
+    size = path.stat().st_size
+    report_id = new_report(server)
+    started = time.perf_counter()
+    began = graphql(server, BEGIN, {"r": report_id, "name": name, "size": size})
+    upload = began["beginDocumentUpload"]
+    with path.open("rb") as file:
+        response = httpx.put(
+            upload["uploadUrl"],  # type: ignore[index]
+            content=file,
+            headers={"Content-Length": str(size)},
+            timeout=300,
+        )
+    if response.status_code != 200:
+        raise UploadFailed(f"PUT to the upload URL: {response.status_code} {response.text}")
+    graphql(server, FINISH, {"id": upload["id"]})  # type: ignore[index]
+    accepted = time.perf_counter() - started
+    while True:
+        read = graphql(server, READ, {"id": upload["id"]})["documentUpload"]  # type: ignore[index]
+        if read["status"] not in ("CHECKING", "AWAITING_BYTES"):  # type: ignore[index]
+            break
+        time.sleep(0.02)
+    stored = time.perf_counter() - started
+    if read["status"] != "STORED":  # type: ignore[index]
+        raise UploadFailed(f"direct upload {read['status']}: {read['refusal']}")  # type: ignore[index]
+    grown = rss_kb(server.pid, "VmHWM") - before
+    return accepted, stored, grown, read["document"]  # type: ignore[index]
 
 
 class UploadFailed(Exception):
@@ -280,6 +340,14 @@ class Rounds:
     client: list[float] = field(default_factory=list)
     server: list[float] = field(default_factory=list)
     store: list[float] = field(default_factory=list)
+    # Direct uploads: seconds until accepted and until stored, RSS growth (KB), and
+    # CPU seconds until stored (client, server, SeaweedFS).
+    accepted: list[float] = field(default_factory=list)
+    stored: list[float] = field(default_factory=list)
+    direct_growth: list[int] = field(default_factory=list)
+    direct_client: list[float] = field(default_factory=list)
+    direct_server: list[float] = field(default_factory=list)
+    direct_store: list[float] = field(default_factory=list)
 
 
 def run(
@@ -319,6 +387,7 @@ def run(
             f"{'RSS +MB':>10}  {'CPU s raw: client+S3':<22}{'kjede: client+server+S3':<24}"
             "CPU raw/kjede"
         )
+        results: list[tuple[str, int, Rounds]] = []
         warm = root / "warm.pdf"
         big_pdf(warm, 64 * 1024)  # starts the checking worker's forkserver
         upload(server, warm, "warm.pdf")
@@ -347,6 +416,17 @@ def run(
                 check_stored(answer, sent_sha256)
                 rounds.ours.append(elapsed)
                 rounds.growth.append(grown)
+                client, store = own_cpu_seconds(), cpu_seconds(store_pid)
+                serving = cpu_seconds(server.pid)
+                accepted, stored, grown, document = direct_upload(server, path, name)
+                rounds.direct_server.append(cpu_seconds(server.pid) - serving)
+                rounds.direct_client.append(own_cpu_seconds() - client)
+                rounds.direct_store.append(cpu_seconds(store_pid) - store)
+                check_stored({"data": {"uploadDocument": document}}, sent_sha256)
+                rounds.accepted.append(accepted)
+                rounds.stored.append(stored)
+                rounds.direct_growth.append(grown)
+            results.append((kind, path.stat().st_size, rounds))
             print_row(kind, path.stat().st_size, rounds)
         print("RATIO kjede/raw is throughput (raw seconds / kjede seconds) of the medians;")
         print("paired is the median of the rounds' own ratios; RSS +MB is the server's")
@@ -354,6 +434,19 @@ def run(
         print("upload (medians): the raw client and SeaweedFS; kjede's client (httpx),")
         print("server (with its checking workers) and SeaweedFS; CPU raw/kjede is the")
         print("ratio of the totals, the throughput ratio's bound when CPU runs out")
+        print()
+        print("direct uploads: beginDocumentUpload, PUT to the presigned URL, finishDocumentUpload")
+        print(
+            f"{'file':<13}{'accepted':>16}{'ratio':>8}{'paired':>8}{'stored':>16}{'ratio':>8}"
+            f"{'RSS +MB':>10}  {'CPU s to stored: client+server+S3':<34}CPU raw/kjede"
+        )
+        for kind, size_, rounds in results:
+            print_direct_row(kind, size_, rounds)
+        print("accepted: until finishDocumentUpload answered (the file is in the bucket,")
+        print("quarantined); stored: until the background check stored it (polled).")
+        print("ratio and paired against the raw put of the same rounds, as above; CPU")
+        print("s until stored, medians (the server's includes the check: the file read")
+        print("back, checked, cleaned for a PDF, and stored again)")
 
 
 def check_stored(answer: dict[str, object], sent_sha256: str | None) -> None:
@@ -379,6 +472,27 @@ def print_row(kind: str, size: int, rounds: Rounds) -> None:
         f"{'+'.join(f'{s:.2f}' for s in raw_cpu):<22}"
         f"{'+'.join(f'{s:.2f}' for s in our_cpu):<24}"
         f"{sum(raw_cpu) / sum(our_cpu):.2f}"
+    )
+
+
+def print_direct_row(kind: str, size: int, rounds: Rounds) -> None:
+    median = statistics.median
+    raw_s, accepted_s, stored_s = median(rounds.raw), median(rounds.accepted), median(rounds.stored)
+    paired = median(r / a for r, a in zip(rounds.raw, rounds.accepted, strict=True))
+    mb = size / 2**20
+    raw_cpu = median(rounds.raw_client) + median(rounds.raw_store)
+    our_cpu = (
+        median(rounds.direct_client),
+        median(rounds.direct_server),
+        median(rounds.direct_store),
+    )
+    print(
+        f"{'direct-' + kind:<13}{accepted_s:>7.2f} s {mb / accepted_s:>4.0f} MB/s"
+        f"{raw_s / accepted_s:>8.2f}{paired:>8.2f}"
+        f"{stored_s:>7.2f} s {mb / stored_s:>4.0f} MB/s{raw_s / stored_s:>8.2f}"
+        f"{max(rounds.direct_growth) / 1024:>10.1f}  "
+        f"{'+'.join(f'{s:.2f}' for s in our_cpu):<34}"
+        f"{raw_cpu / sum(our_cpu):.2f}"
     )
 
 

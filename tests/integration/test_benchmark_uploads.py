@@ -17,7 +17,10 @@ def test_upload_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
     output = capsys.readouterr().out
     assert code == 0, output
     assert "RATIO kjede/raw" in output
-    assert output.count(" MB/s") == 4  # raw and kjede, for the PDF and the text file
+    # raw and kjede, then a direct upload's accepted and stored, for the PDF and the text file
+    assert output.count(" MB/s") == 8
+    direct = [line for line in output.splitlines() if line.startswith("direct-")]
+    assert [line.split()[0] for line in direct] == ["direct-pdf", "direct-text"]
 
 
 def test_the_server_memory_stays_bounded_while_a_file_streams_to_the_store(
