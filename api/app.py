@@ -63,6 +63,7 @@ from storage.db import (
     make_async_engine,
     make_async_session_factory,
     make_engine,
+    within,
 )
 from storage.objects import ObjectStore, object_store_from_settings
 from web import Backend, web_routes
@@ -432,7 +433,9 @@ def readyz(services: Services) -> Route:
 
     async def check(probe: Callable[[], Awaitable[None]]) -> str:
         try:
-            await asyncio.wait_for(probe(), deadline)
+            # Not awaited once late: cancelled, psycopg asks a frozen server to
+            # cancel and waits seconds for its answer (a pooled connection's ping).
+            await within(probe(), deadline)
         except TimeoutError:
             return f"failed: no answer within {deadline:g} s"
         except Exception as exc:

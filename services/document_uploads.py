@@ -116,7 +116,7 @@ async def finish_upload(scope: Scope, upload_id: str, selected: frozenset[str]) 
     async with scope.without_connection():  # no transaction waits on the store
         arrived = await _arrived(scope.objects, row.quarantine_key)
     async with writes.mutation(scope):
-        row = await _own_row(scope, upload_id)
+        row = await _own_row(scope, upload_id, for_update=True)  # as it is now
         await writable_for_upload(scope, row.report_id)  # may it still add documents?
         next_status = rules.transition(row.status, "finish")
         if not rules.url_open(as_utc(row.expires_at), await scope.now()):
@@ -135,8 +135,12 @@ async def get_upload(scope: Scope, upload_id: str, selected: frozenset[str]) -> 
     return await _view(scope, await _own_row(scope, upload_id), selected)
 
 
-async def _own_row(scope: Scope, upload_id: str) -> models.DocumentUpload:
-    row = await scope.session.get(models.DocumentUpload, upload_id)
+async def _own_row(
+    scope: Scope, upload_id: str, *, for_update: bool = False
+) -> models.DocumentUpload:
+    row = await scope.session.get(
+        models.DocumentUpload, upload_id, populate_existing=for_update, with_for_update=for_update
+    )
     if row is None or DOCUMENT_UPLOAD.clearance(row, await scope.facts()) is None:
         raise NotFound(f"no document upload with id {upload_id} that you may see")
     return row
@@ -302,14 +306,20 @@ async def _attach(session: AsyncSession, upload_id: str, stored: StoredObject) -
 
 async def _refuse(
     deps: CheckDeps, session: AsyncSession, row: models.DocumentUpload, reason: str
-) -> Status:
+) -> Status | None:
+    """REFUSED, unless another checker finished it meanwhile (a claim that lapsed)."""
     async with write_transaction(session):
-        await session.execute(
+        result = await session.execute(
             update(models.DocumentUpload)
-            .where(models.DocumentUpload.id == row.id)
-            .values(status=rules.transition(row.status, "refuse"), refusal=reason[:2000])
+            .where(
+                models.DocumentUpload.id == row.id,
+                models.DocumentUpload.status == Status.CHECKING,
+            )
+            .values(status=rules.transition(Status.CHECKING, "refuse"), refusal=reason[:2000])
         )
         await session.commit()
+    if getattr(result, "rowcount", 0) != 1:
+        return None
     await _discard_quarantined(deps.objects, row.quarantine_key)
     return Status.REFUSED
 

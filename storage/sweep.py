@@ -12,7 +12,9 @@ bytes behind, so a store collects orphans. A sweep
    several rows);
 3. removes an unreferenced object only when it was last written before the
    cutoff (now minus the grace period), and checks that age again right before
-   deleting it;
+   deleting it; a direct upload's quarantine key (`<tenant>/q-...`) is never
+   referenced, and one the check did not delete (its process died, or it was
+   never finished) goes once its URL has long expired;
 4. discards uploads begun before the cutoff and never completed or aborted
    (`ObjectStore.unfinished`: S3 multipart uploads, spool files of the local
    store), which a process that died while staging an upload leaves behind.
