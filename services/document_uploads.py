@@ -60,6 +60,7 @@ from storage.objects import (
 from storage.spool import UploadSpool
 
 __all__ = [
+    "CheckDeps",
     "UploadChecks",
     "UploadView",
     "begin_upload",
@@ -183,7 +184,8 @@ def upload_url(scope: Scope, row: models.DocumentUpload) -> str:
 async def _document(
     scope: Scope, row: models.DocumentUpload, selected: frozenset[str]
 ) -> DocumentView | None:
-    """The stored document, as the report's documents show it to this viewer."""
+    """The stored document, as the report's documents show it to this viewer; a
+    link to it handed to anyone but who sent it is a read (logged, by level)."""
     report = await scope.session.get(models.AuditReport, row.report_id)
     document = await scope.session.get(models.Document, row.document_id)
     if report is None or document is None:
@@ -191,7 +193,8 @@ async def _document(
     cleared: Clearance | None = AUDIT_REPORT.clearance(report, await scope.facts())
     if cleared is None:
         return None
-    views = present_documents(scope, cleared, [document], selected, own_upload=True)
+    own_upload = scope.viewer().user_id == row.user_id
+    views = present_documents(scope, cleared, [document], selected, own_upload=own_upload)
     return views[0] if views else None
 
 

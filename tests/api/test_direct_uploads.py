@@ -18,12 +18,12 @@ from sqlalchemy import Engine, select, update
 from starlette.testclient import TestClient
 
 from api.app import Services
-from domain.enums import AuditReportStatus, DocumentUploadStatus
+from domain.enums import AuditReportStatus, DocumentUploadStatus, Role
 from services.content.files import pdf_text
 from services.document_uploads import CheckDeps, UploadChecks
 from settings import Settings
 from storage import db
-from storage.models import AuditReport, Document, DocumentUpload
+from storage.models import AuditLogEntry, AuditReport, Document, DocumentUpload
 from storage.objects import is_quarantine_key, object_store_from_settings
 from tests.api.test_documents_api import pdf_with_author
 from tests.conftest import World, error_codes, gql
@@ -318,3 +318,27 @@ def test_a_report_that_no_longer_takes_documents_refuses_the_upload(
     with db.make_session_factory(engine)() as session:
         assert session.scalars(select(Document)).all() == []
     assert [item.key for item in object_store_from_settings(settings).scan()] == []
+
+
+def test_a_colleague_handed_the_link_to_a_restricted_upload_is_a_logged_read(
+    client: TestClient, world: World
+) -> None:
+    w = build_reports_world(client, world)
+    report_id = create_inspection(client, w)
+    token = w.tokens["auditor"]
+    began = begin(client, token, report_id, "a.txt", 5, "RESTRICTED")["data"]
+    upload_id = began["beginDocumentUpload"]["id"]
+    assert put(client, began["beginDocumentUpload"]["uploadUrl"], b"12345").status_code == 200
+    gql(client, FINISH, token, {"id": upload_id})
+    assert settled(client, token, upload_id)["document"]["downloadUrl"]
+    assert reads(world) == []  # who sent it reads back its own bytes
+    colleague = world.user("kollega@revisjon.no", w.auditor, Role.AUDITOR)
+    seen = gql(client, READ, colleague, {"id": upload_id})["data"]["documentUpload"]
+    assert seen["document"]["downloadUrl"]
+    assert reads(world) == [("read_restricted", "document")]
+
+
+def reads(world: World) -> list[tuple[str, str]]:
+    with db.transaction(world.factory) as session:
+        entries = session.scalars(select(AuditLogEntry).order_by(AuditLogEntry.seq))
+        return [(e.action, e.subject_type) for e in entries if e.action.startswith("read")]
