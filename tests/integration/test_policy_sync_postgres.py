@@ -22,6 +22,7 @@ from tests.api.test_policy_sync import (  # the same tests, collected here on Po
     test_a_reload_never_blocks_a_decision,
     test_a_revoked_grant_stops_working_in_another_instance_within_a_second,
     test_every_change_to_the_rules_advances_the_version,
+    test_the_rules_are_read_as_one_value_exactly_as_the_table_holds_them,
     test_the_watcher_is_idle_while_nothing_changes,
     watched,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "test_a_reload_never_blocks_a_decision",
     "test_a_revoked_grant_stops_working_in_another_instance_within_a_second",
     "test_every_change_to_the_rules_advances_the_version",
+    "test_the_rules_are_read_as_one_value_exactly_as_the_table_holds_them",
     "test_the_watcher_is_idle_while_nothing_changes",
     "watched",
 ]
