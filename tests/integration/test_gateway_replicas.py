@@ -18,12 +18,14 @@ Shown: the gateway's requests land on both replicas; a write through one replica
 is read at once through the other; a policy grant made or revoked with
 `kjede policy` is enforced by both replicas within a second of its commit (the
 delays are printed, per replica) and a role revoked with `kjede user revoke` on the
-very next request; entity joins forward the viewer's token.
+very next request; entity joins forward the viewer's token; a direct upload begun
+on one replica takes its bytes, is finished and is checked on the other.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import shutil
@@ -420,6 +422,58 @@ def test_a_revoked_role_is_refused_by_both_replicas_on_the_next_request(
     for url in (deployment.graphql(0), deployment.graphql(1), deployment.gateway):
         refused = deployment.ask(url, ME, who=KRISTIANSAND_BUYER)
         assert error_codes(refused) == ["UNAUTHENTICATED"], (url, refused)
+
+
+# --- direct uploads ----------------------------------------------------------------
+
+SUPPLIERS = "{ auditReports(first: 20) { edges { node { supplier { id } } } } }"
+CREATE_REPORT = """
+  mutation($s: ID!) {
+    createAuditReport(
+      input: {title: "Replicated upload", reportType: INSPECTION_ABROAD, supplierId: $s}
+    ) { id }
+  }
+"""
+BEGIN_UPLOAD = """
+  mutation($r: ID!, $size: Int!) {
+    beginDocumentUpload(reportId: $r, filename: "notes.txt", size: $size, classification: SHARED) {
+      id uploadUrl
+    }
+  }
+"""
+FINISH_UPLOAD = "mutation($id: ID!) { finishDocumentUpload(id: $id) { status } }"
+READ_UPLOAD = "query($id: ID!) { documentUpload(id: $id) { status document { sha256 } } }"
+
+
+def test_a_direct_upload_begun_on_one_replica_is_sent_and_finished_through_the_other(
+    deployment: Deployment,
+) -> None:
+    """The upload's row, its bytes and the URL's signing secret are shared: the URL one
+    replica signed takes the bytes on the other, which finishes and checks it."""
+    first, second = deployment.graphql(0), deployment.graphql(1)
+    reports = deployment.ask(first, SUPPLIERS, who=OSLO_BUYER)["data"]["auditReports"]
+    supplier = reports["edges"][0]["node"]["supplier"]["id"]
+    created = deployment.ask(first, CREATE_REPORT, who=OSLO_BUYER, variables={"s": supplier})
+    content = b"Site visit notes, sent once\n" * 1000
+    variables = {"r": created["data"]["createAuditReport"]["id"], "size": len(content)}
+    began = deployment.ask(first, BEGIN_UPLOAD, who=OSLO_BUYER, variables=variables)
+    upload = began["data"]["beginDocumentUpload"]
+    assert upload["uploadUrl"].startswith(deployment.replicas[0] + "/uploads/")
+    other_url = deployment.replicas[1] + upload["uploadUrl"].removeprefix(deployment.replicas[0])
+    assert deployment.http.put(other_url, content=content).status_code == 200
+
+    by_id = {"id": upload["id"]}
+    finished = deployment.ask(second, FINISH_UPLOAD, who=OSLO_BUYER, variables=by_id)
+    assert finished == {"data": {"finishDocumentUpload": {"status": "CHECKING"}}}
+    deadline = time.monotonic() + SETTLE_TIMEOUT
+    while True:
+        read = deployment.ask(first, READ_UPLOAD, who=OSLO_BUYER, variables=by_id)
+        if read["data"]["documentUpload"]["status"] != "CHECKING":
+            break
+        assert time.monotonic() < deadline, read
+        time.sleep(POLL_SECONDS)
+    stored = {"status": "STORED", "document": {"sha256": hashlib.sha256(content).hexdigest()}}
+    assert read == {"data": {"documentUpload": stored}}
 
 
 # --- entity joins ----------------------------------------------------------------
