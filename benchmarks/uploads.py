@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.uploads                  # 50 MB, 3 rounds, PDF and text
     .venv/bin/python -m benchmarks.uploads --mb 5 --repeat 1 --kind text
+    .venv/bin/python -m benchmarks.uploads --repeat 5 --plot docs/benchmarks/uploads.png
 
 Starts a throwaway SeaweedFS (`weed`, as the tests do) and `kjede serve` (one
 worker, SQLite) against it, then per round, interleaved so load from elsewhere
@@ -357,7 +358,8 @@ def run(
     root: Path,
     s3: S3Server,
     store_pid: int,
-) -> None:
+) -> list[tuple[str, int, Rounds]]:
+    """Every kind's rounds, printed as they end."""
     env = {
         "KJEDE_DATA_DIR": str(root / "data"),
         "KJEDE_OBJECT_STORE_URL": s3.endpoint_url,
@@ -447,6 +449,7 @@ def run(
         print("ratio and paired against the raw put of the same rounds, as above; CPU")
         print("s until stored, medians (the server's includes the check: the file read")
         print("back, checked, cleaned for a PDF, and stored again)")
+    return results
 
 
 def check_stored(answer: dict[str, object], sent_sha256: str | None) -> None:
@@ -496,6 +499,44 @@ def print_direct_row(kind: str, size: int, rounds: Rounds) -> None:
     )
 
 
+def plot(results: list[tuple[str, int, Rounds]], mb: float, path: Path) -> None:
+    """Bars per file kind: each way's throughput over the raw put's, paired by round
+    (the median of the rounds' own ratios), with the goal."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ways = (
+        ("uploadDocument", "ours"),
+        ("direct: accepted", "accepted"),
+        ("direct: stored", "stored"),
+    )
+    figure, axes = plt.subplots(figsize=(7, 3.6), dpi=110)
+    width = 0.8 / len(ways)
+    for index, (label, name) in enumerate(ways):
+        values = [
+            statistics.median(
+                raw / ours for raw, ours in zip(rounds.raw, getattr(rounds, name), strict=True)
+            )
+            for _, _, rounds in results
+        ]
+        positions = [n + index * width for n in range(len(results))]
+        bars = axes.bar(positions, values, width, label=label)
+        axes.bar_label(bars, labels=[f"{v:.2f}" for v in values], fontsize=7)
+    axes.axhline(1.0, color="black", linewidth=0.8)
+    axes.axhline(0.8, color="grey", linewidth=0.8, linestyle="--", label="goal: 0.8")
+    axes.set_xticks([n + width * (len(ways) - 1) / 2 for n in range(len(results))])
+    axes.set_xticklabels([kind for kind, _, _ in results])
+    axes.set_ylabel("throughput / raw minio put (paired)")
+    axes.legend(fontsize=7)
+    axes.set_title(f"A {mb:g} MB upload to SeaweedFS: kjede's ways against the raw put", fontsize=9)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path)
+    plt.close(figure)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mb", type=float, default=50.0, help="upload size in MB (default 50)")
@@ -503,6 +544,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--kind", choices=["pdf", "text", "both"], default="both", help="file type (default both)"
     )
+    parser.add_argument("--plot", type=Path, help="write a PNG of the ratios here")
     args = parser.parse_args(argv)
     size = int(args.mb * 1024 * 1024)
     kinds = ["pdf", "text"] if args.kind == "both" else [args.kind]
@@ -514,12 +556,14 @@ def main(argv: list[str] | None = None) -> int:
         seaweed = started_seaweed(root / "s3")
         try:
             assert seaweed.process is not None
-            run(args, size, kinds, root, seaweed.server, seaweed.process.pid)
+            results = run(args, size, kinds, root, seaweed.server, seaweed.process.pid)
         except UploadFailed as exc:
             print(exc)
             return 1
         finally:
             seaweed.stop()
+    if args.plot:
+        plot(results, args.mb, args.plot)
     return 0
 
 

