@@ -512,7 +512,7 @@ def plot(results: list[tuple[str, int, Rounds]], mb: float, path: Path) -> None:
         ("direct: accepted", "accepted"),
         ("direct: stored", "stored"),
     )
-    figure, axes = plt.subplots(figsize=(7, 3.6), dpi=110)
+    figure, axes = plt.subplots(figsize=(8, 3.6), dpi=110)
     width = 0.8 / len(ways)
     for index, (label, name) in enumerate(ways):
         values = [
@@ -524,12 +524,12 @@ def plot(results: list[tuple[str, int, Rounds]], mb: float, path: Path) -> None:
         positions = [n + index * width for n in range(len(results))]
         bars = axes.bar(positions, values, width, label=label)
         axes.bar_label(bars, labels=[f"{v:.2f}" for v in values], fontsize=7)
-    axes.axhline(1.0, color="black", linewidth=0.8)
+    axes.axhline(1.0, color="black", linewidth=0.8, label="raw put")
     axes.axhline(0.8, color="grey", linewidth=0.8, linestyle="--", label="goal: 0.8")
     axes.set_xticks([n + width * (len(ways) - 1) / 2 for n in range(len(results))])
     axes.set_xticklabels([kind for kind, _, _ in results])
     axes.set_ylabel("throughput / raw minio put (paired)")
-    axes.legend(fontsize=7)
+    axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     axes.set_title(f"A {mb:g} MB upload to SeaweedFS: kjede's ways against the raw put", fontsize=9)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
