@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     object_store_secret_key: str = ""
     object_store_bucket: str = "kjede"
     object_store_region: str = "us-east-1"
+    # Where clients reach the S3 endpoint, when not at object_store_url (e.g.
+    # "http://localhost:9000" for the compose stack's "http://minio:9000"): download
+    # and direct-upload URLs are presigned for this host.
+    object_store_public_url: str = ""
     # S3 timeouts: connect, read (between bytes), and retries of a failed call
     # (connection errors and 5xx), with exponential backoff from this factor.
     object_store_connect_timeout_seconds: float = 3.0

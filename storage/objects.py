@@ -759,21 +759,29 @@ class S3ObjectStore(_SpoolingStore):
         read_timeout: float = 15.0,
         retries: int = 2,
         backoff: float = 0.2,
+        public_url: str = "",
     ) -> None:
-        url = urllib.parse.urlsplit(endpoint_url)
-        if url.scheme not in ("http", "https") or not url.netloc or url.path not in ("", "/"):
-            raise ValueError(f"object store URL must be http(s)://host[:port]: {endpoint_url!r}")
         self.bucket = bucket
         # An explicit region spares minio a GetBucketLocation round trip.
         self._http = _http_client(connect_timeout, read_timeout, retries, backoff)
-        self._client = Minio(
-            url.netloc,
-            access_key=access_key,
-            secret_key=secret_key,
-            secure=url.scheme == "https",
-            region=region,
-            http_client=self._http,
-        )
+
+        def client(endpoint: str) -> Minio:
+            url = urllib.parse.urlsplit(endpoint)
+            if url.scheme not in ("http", "https") or not url.netloc or url.path not in ("", "/"):
+                raise ValueError(f"object store URL must be http(s)://host[:port]: {endpoint!r}")
+            return Minio(
+                url.netloc,
+                access_key=access_key,
+                secret_key=secret_key,
+                secure=url.scheme == "https",
+                region=region,
+                http_client=self._http,
+            )
+
+        self._client = client(endpoint_url)
+        # URLs handed to clients are signed for the host they reach the store at
+        # (presigning with a known region needs no request).
+        self._presigner = client(public_url) if public_url else self._client
         self._bucket_ready = False
         # Parts of every upload of this store share these threads (and so a bounded
         # number of connections); a part never waits on another task.
@@ -967,7 +975,7 @@ class S3ObjectStore(_SpoolingStore):
         headers: DictType = {"response-cache-control": "no-store"}
         if filename:
             headers["response-content-disposition"] = content_disposition(filename)
-        return self._client.presigned_get_object(
+        return self._presigner.presigned_get_object(
             self.bucket, key, expires=expires, response_headers=headers
         )
 
@@ -975,7 +983,7 @@ class S3ObjectStore(_SpoolingStore):
         if not is_quarantine_key(key):
             raise ValueError(f"only a quarantine key takes bytes from a client: {key!r}")
         self._bucket_before_writing()
-        return self._client.presigned_put_object(self.bucket, key, expires=expires)
+        return self._presigner.presigned_put_object(self.bucket, key, expires=expires)
 
     def check(self) -> None:
         """Reach the server with our credentials; creating a missing bucket here lets a
@@ -1255,5 +1263,6 @@ def object_store_from_settings(settings: Settings) -> ObjectStore:
             read_timeout=settings.object_store_read_timeout_seconds,
             retries=settings.object_store_retries,
             backoff=settings.object_store_retry_backoff_seconds,
+            public_url=settings.object_store_public_url,
         )
     return LocalObjectStore(settings.object_dir)

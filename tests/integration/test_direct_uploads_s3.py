@@ -9,6 +9,7 @@ import datetime as dt
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 
 from settings import Settings
@@ -57,3 +58,24 @@ def test_the_upload_url_is_the_s3_server_s_own(settings: Settings, s3_server: S3
     assert "X-Amz-Signature=" in url
     with pytest.raises(ValueError, match="quarantine"):
         store.presigned_put_url("tenant-1/u-" + "0" * 32, dt.timedelta(minutes=5))
+
+
+def test_urls_handed_to_clients_are_signed_for_the_public_host(
+    settings: Settings, s3_server: S3Server
+) -> None:
+    """The store talks to 127.0.0.1 and clients reach it as localhost (as the compose
+    stack's replicas talk to minio:9000 and the host's clients to localhost:9000):
+    both URLs carry the public host, and the store takes and serves bytes through them."""
+    public = s3_server.endpoint_url.replace("127.0.0.1", "localhost")
+    assert public != s3_server.endpoint_url
+    store = object_store_from_settings(
+        settings.model_copy(update={"object_store_public_url": public})
+    )
+    key = quarantine_key("tenant-1")
+    put_url = store.presigned_put_url(key, dt.timedelta(minutes=5))
+    assert put_url is not None and put_url.startswith(public + "/")
+    assert httpx.put(put_url, content=b"sent to the public host").status_code == 200
+    assert b"".join(store.open(key)) == b"sent to the public host"
+    get_url = store.presigned_get_url(key, dt.timedelta(minutes=5))
+    assert get_url is not None and get_url.startswith(public + "/")
+    assert httpx.get(get_url).content == b"sent to the public host"

@@ -75,6 +75,19 @@ def container_ports(svc: dict[str, Any]) -> set[int]:
     return ports
 
 
+def host_port(svc: dict[str, Any], target: int) -> int | None:
+    """The host port a container port is published on (short or long syntax)."""
+    for entry in svc.get("ports") or []:
+        if isinstance(entry, dict):
+            if int(entry.get("target", 0)) == target and entry.get("published") is not None:
+                return int(entry["published"])
+            continue
+        parts = str(entry).split("/", 1)[0].split(":")
+        if len(parts) >= 2 and int(parts[-1]) == target:
+            return int(parts[-2])
+    return None
+
+
 def command_args(svc: dict[str, Any]) -> list[str]:
     command = svc.get("command") or []
     return shlex.split(command) if isinstance(command, str) else [str(arg) for arg in command]
@@ -185,6 +198,13 @@ def object_store_problems(compose: Compose) -> list[str]:
         problems.append(f"object store port {url.port} is not minio's S3 port {s3_port}")
     if s3_port not in container_ports(minio):
         problems.append(f"minio S3 port {s3_port} is not published")
+    # Download and upload URLs are signed for the host the clients (on the host) use.
+    public = urlsplit(api_env.get("KJEDE_OBJECT_STORE_PUBLIC_URL", ""))
+    if public.hostname != "localhost" or public.port != host_port(minio, s3_port):
+        problems.append(
+            f"clients get URLs for {public.hostname}:{public.port}, not minio's S3 port "
+            f"on the host ({host_port(minio, s3_port)})"
+        )
     if api_env.get("KJEDE_OBJECT_STORE_ACCESS_KEY") != minio_env.get("MINIO_ROOT_USER"):
         problems.append("object store access key differs from MINIO_ROOT_USER")
     if api_env.get("KJEDE_OBJECT_STORE_SECRET_KEY") != minio_env.get("MINIO_ROOT_PASSWORD"):
@@ -345,6 +365,7 @@ def test_api_env_is_read_by_settings() -> None:
         settings = Settings()
     assert settings.database_url == api_env["KJEDE_DATABASE_URL"]
     assert settings.object_store_url == api_env["KJEDE_OBJECT_STORE_URL"]
+    assert settings.object_store_public_url == api_env["KJEDE_OBJECT_STORE_PUBLIC_URL"]
     assert str(settings.data_dir) == api_env["KJEDE_DATA_DIR"]
     assert settings.is_dev
 
@@ -426,6 +447,16 @@ MUTATIONS: list[tuple[str, Callable[[Compose], None], Callable[[Compose], list[s
     (
         "object store on wrong host",
         lambda c: api_env(c).update(KJEDE_OBJECT_STORE_URL="http://localhost:9000"),
+        object_store_problems,
+    ),
+    (
+        "presigned URLs for the internal host",
+        lambda c: api_env(c).update(KJEDE_OBJECT_STORE_PUBLIC_URL="http://minio:9000"),
+        object_store_problems,
+    ),
+    (
+        "presigned URLs for the console port",
+        lambda c: api_env(c).update(KJEDE_OBJECT_STORE_PUBLIC_URL="http://localhost:9001"),
         object_store_problems,
     ),
     (
