@@ -130,6 +130,7 @@ def sweep_json(result: SweepResult, grace: dt.timedelta) -> dict[str, Any]:
         "young": [o.key for o in result.young],
         "refreshed": list(result.refreshed),
         "unfinished": [{"key": u.key, "started": u.started.isoformat()} for u in result.unfinished],
+        "forgotten_uploads": result.forgotten_uploads,
     }
 
 
@@ -162,13 +163,21 @@ def print_sweep(result: SweepResult, grace: dt.timedelta) -> None:
             f"{len(result.unfinished)} upload(s) begun before the cutoff and never "
             f"finished ({verb}): " + ", ".join(u.key for u in result.unfinished)
         )
+    if result.forgotten_uploads:
+        verb = "forgotten" if result.applied else "would forget"
+        console.print(
+            f"{result.forgotten_uploads} direct upload(s) done or expired before the cutoff "
+            f"({verb})"
+        )
     kept = len(result.young) + len(result.refreshed)
     if kept:
         console.print(
             f"kept {kept} unreferenced object(s) written in the last {describe_duration(grace)} "
             "(an upload may not have committed its row yet)"
         )
-    if not result.applied and (count or result.released or result.unfinished):
+    if not result.applied and (
+        count or result.released or result.unfinished or result.forgotten_uploads
+    ):
         console.print("run again with --apply to delete")
 
 

@@ -12,13 +12,16 @@ bytes behind, so a store collects orphans. A sweep
    several rows);
 3. removes an unreferenced object only when it was last written before the
    cutoff (now minus the grace period), and checks that age again right before
-   deleting it; a direct upload's quarantine key (`<tenant>/q-...`) is never
-   referenced, and one the check did not delete (its process died, or it was
-   never finished) goes once its URL has long expired;
+   deleting it; a direct upload's quarantine key (`<tenant>/q-...`) counts as
+   referenced while its upload is CHECKING (a check whose process died is taken
+   up again), and one the check did not delete (never finished, or refused and
+   left) goes once its URL has long expired;
 4. discards uploads begun before the cutoff and never completed or aborted
    (`ObjectStore.unfinished`: S3 multipart uploads, spool files of the local
    store), which a process that died while staging an upload leaves behind.
-   They were never readable; a live upload is younger than any grace period.
+   They were never readable; a live upload is younger than any grace period;
+5. forgets the rows of direct uploads done (STORED or REFUSED) or whose URL
+   expired unfinished before the cutoff: a client reads its outcome until then.
 
 Race safety rests on the grace period and on two facts of the stores: an object
 is written before its row is committed, and writing an object (an identical
@@ -46,9 +49,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, Engine, Select, and_, delete, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain.enums import AuditReportStatus
+from domain.enums import AuditReportStatus, DocumentUploadStatus
 from storage import db
-from storage.models import AuditReport, Document
+from storage.models import AuditReport, Document, DocumentUpload
 from storage.objects import ObjectInfo, ObjectNotFound, ObjectStore, UnfinishedUpload
 
 __all__ = [
@@ -88,6 +91,8 @@ class SweepResult:
     refreshed: tuple[str, ...] = field(default=())
     # Uploads begun before the cutoff, never finished: discarded (or would be).
     unfinished: tuple[UnfinishedUpload, ...] = field(default=())
+    # Rows of direct uploads done or expired before the cutoff: deleted (or would be).
+    forgotten_uploads: int = 0
 
     @property
     def orphan_bytes(self) -> int:
@@ -131,6 +136,7 @@ def sweep(
     if apply:
         for upload in unfinished:
             store.discard(upload)
+    forgotten = _forget_uploads(factory, cutoff, apply=apply)
     return SweepResult(
         applied=apply,
         cutoff=cutoff,
@@ -140,6 +146,7 @@ def sweep(
         young=tuple(young),
         refreshed=tuple(refreshed),
         unfinished=tuple(unfinished),
+        forgotten_uploads=forgotten,
     )
 
 
@@ -187,12 +194,33 @@ def _release_renditions(factory: sessionmaker[Session], *, apply: bool) -> list[
 
 
 def _referenced(session: Session, keys: Sequence[str]) -> set[str]:
-    """The keys some live row names; renditions about to be released do not count,
-    so a dry run shows what `--apply` would remove."""
+    """The keys some live row names (a document, or an upload being checked);
+    renditions about to be released do not count, so a dry run shows what
+    `--apply` would remove."""
     if not keys:
         return set()
     statement = select(Document.object_key).where(Document.object_key.in_(keys), _is_live())
-    return set(session.scalars(statement.distinct()))
+    checking = select(DocumentUpload.quarantine_key).where(
+        DocumentUpload.quarantine_key.in_(keys),
+        DocumentUpload.status == DocumentUploadStatus.CHECKING,
+    )
+    return set(session.scalars(statement.union(checking)))
+
+
+def _forget_uploads(factory: sessionmaker[Session], cutoff: dt.datetime, *, apply: bool) -> int:
+    """How many direct uploads' rows are done, or expired unfinished, before `cutoff`
+    (deleted with `apply`)."""
+    done = DocumentUpload.status.in_([DocumentUploadStatus.STORED, DocumentUploadStatus.REFUSED])
+    expired = and_(
+        DocumentUpload.status == DocumentUploadStatus.AWAITING_BYTES,
+        DocumentUpload.expires_at < cutoff,
+    )
+    old = or_(and_(done, DocumentUpload.created_at < cutoff), expired)
+    with db.transaction(factory) as session:
+        ids = list(session.scalars(select(DocumentUpload.id).where(old)))
+        if apply and ids:
+            session.execute(delete(DocumentUpload).where(DocumentUpload.id.in_(ids)))
+    return len(ids)
 
 
 def _delete_if_old(store: ObjectStore, key: str, cutoff: dt.datetime) -> bool:

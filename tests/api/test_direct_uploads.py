@@ -25,6 +25,7 @@ from settings import Settings
 from storage import db
 from storage.models import AuditLogEntry, AuditReport, Document, DocumentUpload
 from storage.objects import is_quarantine_key, object_store_from_settings
+from storage.sweep import sweep
 from tests.api.test_documents_api import pdf_with_author
 from tests.conftest import World, error_codes, gql
 from tests.reports_world import ReportsWorld, build_reports_world, create_inspection
@@ -342,3 +343,28 @@ def reads(world: World) -> list[tuple[str, str]]:
     with db.transaction(world.factory) as session:
         entries = session.scalars(select(AuditLogEntry).order_by(AuditLogEntry.seq))
         return [(e.action, e.subject_type) for e in entries if e.action.startswith("read")]
+
+
+def test_the_sweep_keeps_what_is_being_checked_and_forgets_what_is_done(
+    client: TestClient, world: World, engine: Engine, settings: Settings
+) -> None:
+    w = build_reports_world(client, world)
+    report_id = create_inspection(client, w)
+    token = w.tokens["auditor"]
+    assert uploaded(client, w, report_id, "a.txt", b"stored\n")["status"] == "STORED"
+    refused = uploaded(client, w, report_id, "b.pdf", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    assert refused["status"] == "REFUSED"
+    abandoned = begin(client, token, report_id, "c.txt", 5)["data"]["beginDocumentUpload"]
+    assert put(client, abandoned["uploadUrl"], b"12345").status_code == 200  # never finished
+    # Claimed now by a checker still at work: its bytes must stay.
+    checking = _finished_unclaimed(client, w, engine, report_id, dt.datetime.now(dt.UTC))
+    store = object_store_from_settings(settings)
+    a_day_on = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+
+    result = sweep(engine, store, grace=dt.timedelta(0), apply=True, now=a_day_on)
+    assert result.forgotten_uploads == 3
+    with engine.connect() as connection:
+        left = connection.execute(select(DocumentUpload.id, DocumentUpload.quarantine_key)).all()
+    assert [row.id for row in left] == [checking]
+    assert quarantined(settings) == [left[0].quarantine_key]  # the abandoned bytes went
+    assert listed(client, token, report_id) == ["a.txt"]  # the document stays

@@ -21,6 +21,7 @@ from tests.api.test_direct_uploads import (  # collected again here with the S3 
     test_a_refused_file_says_why_and_leaves_nothing,
     test_a_report_that_no_longer_takes_documents_refuses_the_upload,
     test_finish_wants_the_declared_bytes_at_the_url,
+    test_the_sweep_keeps_what_is_being_checked_and_forgets_what_is_done,
 )
 from tests.integration.test_object_store_s3 import s3_server
 from tests.s3server import S3Server
@@ -35,6 +36,7 @@ __all__ = [
     "test_a_refused_file_says_why_and_leaves_nothing",
     "test_a_report_that_no_longer_takes_documents_refuses_the_upload",
     "test_finish_wants_the_declared_bytes_at_the_url",
+    "test_the_sweep_keeps_what_is_being_checked_and_forgets_what_is_done",
 ]
 
 
