@@ -225,19 +225,23 @@ async def check_upload(deps: CheckDeps, upload_id: str) -> Status | None:
         if row is None or report is None:  # pragma: no cover - cascaded away meanwhile
             return None
         await session.commit()  # hold no transaction while the file is checked
+        quarantined = row.quarantine_key
         try:
             stored = await anyio.to_thread.run_sync(
                 _store_quarantined, deps, row, report.commissioned_by_id
             )
         except (UnsupportedDocument, ObjectTooLarge, ObjectNotFound) as exc:
-            return await _refuse(deps, session, row, _refusal(exc, deps.settings))
+            return await _refuse(
+                deps, session, upload_id, quarantined, _refusal(exc, deps.settings)
+            )
         try:
             async with write_transaction(session):
                 await _attach(session, upload_id, stored)
         except DomainError as exc:  # the report no longer takes it
+            await session.rollback()
             await anyio.to_thread.run_sync(deps.objects.delete, stored.key)
-            return await _refuse(deps, session, row, str(exc))
-        await _discard_quarantined(deps.objects, row.quarantine_key)
+            return await _refuse(deps, session, upload_id, quarantined, str(exc))
+        await _discard_quarantined(deps.objects, quarantined)
         return Status.STORED
 
 
@@ -299,23 +303,23 @@ async def _attach(session: AsyncSession, upload_id: str, stored: StoredObject) -
         .where(models.Document.report_id == report.id, models.Document.is_rendition.is_(False))
     )
     report_rules.require_attachable(report.status, int(originals or 0))
+    row.status = rules.transition(row.status, "store")  # before anything is written
     document = new_document(report, row.filename, stored, row.classification)
     session.add(document)
     await session.flush()
-    row.status = rules.transition(row.status, "store")
     row.document_id = document.id
     await session.commit()
 
 
 async def _refuse(
-    deps: CheckDeps, session: AsyncSession, row: models.DocumentUpload, reason: str
+    deps: CheckDeps, session: AsyncSession, upload_id: str, quarantined: str, reason: str
 ) -> Status | None:
     """REFUSED, unless another checker finished it meanwhile (a claim that lapsed)."""
     async with write_transaction(session):
         result = await session.execute(
             update(models.DocumentUpload)
             .where(
-                models.DocumentUpload.id == row.id,
+                models.DocumentUpload.id == upload_id,
                 models.DocumentUpload.status == Status.CHECKING,
             )
             .values(status=rules.transition(Status.CHECKING, "refuse"), refusal=reason[:2000])
@@ -323,7 +327,7 @@ async def _refuse(
         await session.commit()
     if getattr(result, "rowcount", 0) != 1:
         return None
-    await _discard_quarantined(deps.objects, row.quarantine_key)
+    await _discard_quarantined(deps.objects, quarantined)
     return Status.REFUSED
 
 

@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 from api.app import Services
 from domain.enums import AuditReportStatus, DocumentUploadStatus, Role
 from services.content.files import pdf_text
-from services.document_uploads import CheckDeps, UploadChecks
+from services.document_uploads import CheckDeps, UploadChecks, check_upload
 from settings import Settings
 from storage import db
 from storage.models import AuditLogEntry, AuditReport, Document, DocumentUpload
@@ -368,3 +368,26 @@ def test_the_sweep_keeps_what_is_being_checked_and_forgets_what_is_done(
     assert [row.id for row in left] == [checking]
     assert quarantined(settings) == [left[0].quarantine_key]  # the abandoned bytes went
     assert listed(client, token, report_id) == ["a.txt"]  # the document stays
+
+
+def test_two_checkers_at_one_upload_store_it_once(
+    client: TestClient, world: World, engine: Engine, settings: Settings
+) -> None:
+    """Replicas' checkers race for a left-over upload: one claims it, one document."""
+    w = build_reports_world(client, world)
+    report_id = create_inspection(client, w)
+    lapsed = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    upload_id = _finished_unclaimed(client, w, engine, report_id, lapsed)
+
+    async def race() -> list[DocumentUploadStatus | None]:
+        services = Services.from_settings(settings)
+        try:
+            deps = CheckDeps(services.sessions, services.objects, settings, services.clock)
+            return list(await asyncio.gather(*(check_upload(deps, upload_id) for _ in range(3))))
+        finally:
+            await services.close()
+
+    outcomes = asyncio.run(race())
+    assert sorted(outcomes, key=str) == [None, None, DocumentUploadStatus.STORED]
+    with engine.connect() as connection:
+        assert len(connection.execute(select(Document.id)).all()) == 1
