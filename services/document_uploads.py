@@ -246,15 +246,23 @@ async def check_upload(deps: CheckDeps, upload_id: str) -> Status | None:
 
 
 async def _claim(session: AsyncSession, upload_id: str, now: dt.datetime) -> bool:
+    return await _while_checking(session, upload_id, _claimable(now), claimed_at=now)
+
+
+async def _while_checking(
+    session: AsyncSession, upload_id: str, *conditions: ColumnElement[bool], **values: object
+) -> bool:
+    """Set `values` on the upload if it is still CHECKING (and `conditions` hold), in
+    a write of its own; whether it was."""
     async with write_transaction(session):
         result = await session.execute(
             update(models.DocumentUpload)
             .where(
                 models.DocumentUpload.id == upload_id,
                 models.DocumentUpload.status == Status.CHECKING,
-                _claimable(now),
+                *conditions,
             )
-            .values(claimed_at=now)
+            .values(**values)
         )
         await session.commit()
     return bool(getattr(result, "rowcount", 0) == 1)
@@ -315,17 +323,8 @@ async def _refuse(
     deps: CheckDeps, session: AsyncSession, upload_id: str, quarantined: str, reason: str
 ) -> Status | None:
     """REFUSED, unless another checker finished it meanwhile (a claim that lapsed)."""
-    async with write_transaction(session):
-        result = await session.execute(
-            update(models.DocumentUpload)
-            .where(
-                models.DocumentUpload.id == upload_id,
-                models.DocumentUpload.status == Status.CHECKING,
-            )
-            .values(status=rules.transition(Status.CHECKING, "refuse"), refusal=reason[:2000])
-        )
-        await session.commit()
-    if getattr(result, "rowcount", 0) != 1:
+    refused = rules.transition(Status.CHECKING, "refuse")
+    if not await _while_checking(session, upload_id, status=refused, refusal=reason[:2000]):
         return None
     await _discard_quarantined(deps.objects, quarantined)
     return Status.REFUSED
