@@ -160,20 +160,21 @@ async def _view(scope: Scope, row: models.DocumentUpload, selected: frozenset[st
         raise NotFound(f"no document upload with id {row.id} that you may see")
     disclosed = disclose(row_values(row), DOCUMENT_UPLOAD, cleared)
     url = None
-    if row.status is Status.AWAITING_BYTES and rules.url_open(
-        as_utc(row.expires_at), await scope.now()
-    ):
-        url = upload_url(scope, row)
+    if row.status is Status.AWAITING_BYTES:
+        now = await scope.now()
+        if rules.url_open(as_utc(row.expires_at), now):
+            url = _upload_url(scope, row, now)
     document = None
     if row.status is Status.STORED and row.document_id is not None:
         document = await _document(scope, row, selected)
     return UploadView(disclosed, url, document)
 
 
-def upload_url(scope: Scope, row: models.DocumentUpload) -> str:
-    """Where the file goes: an S3 presigned PUT, else the app's signed URL."""
+def _upload_url(scope: Scope, row: models.DocumentUpload, now: dt.datetime) -> str:
+    """Where the file goes until it expires: an S3 presigned PUT, else the app's
+    signed URL."""
     expires_at = as_utc(row.expires_at)
-    ttl = expires_at - scope.clock()
+    ttl = expires_at - now
     url = scope.objects.presigned_put_url(row.quarantine_key, max(ttl, dt.timedelta(seconds=1)))
     if url is not None:
         return url

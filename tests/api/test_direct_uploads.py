@@ -85,10 +85,17 @@ def settled(client: TestClient, token: str, upload_id: str) -> dict[str, Any]:
 
 
 def uploaded(
-    client: TestClient, w: ReportsWorld, report_id: str, name: str, content: bytes
+    client: TestClient,
+    w: ReportsWorld,
+    report_id: str,
+    name: str,
+    content: bytes,
+    level: str = "SHARED",
 ) -> dict[str, Any]:
+    """Begun, sent and finished by the auditor; the upload once checked."""
     token = w.tokens["auditor"]
-    began = begin(client, token, report_id, name, len(content))["data"]["beginDocumentUpload"]
+    answer = begin(client, token, report_id, name, len(content), level)
+    began = answer["data"]["beginDocumentUpload"]
     assert began["status"] == "AWAITING_BYTES"
     response = put(client, began["uploadUrl"], content)
     assert response.status_code == 200, response.text
@@ -326,12 +333,9 @@ def test_a_colleague_handed_the_link_to_a_restricted_upload_is_a_logged_read(
 ) -> None:
     w = build_reports_world(client, world)
     report_id = create_inspection(client, w)
-    token = w.tokens["auditor"]
-    began = begin(client, token, report_id, "a.txt", 5, "RESTRICTED")["data"]
-    upload_id = began["beginDocumentUpload"]["id"]
-    assert put(client, began["beginDocumentUpload"]["uploadUrl"], b"12345").status_code == 200
-    gql(client, FINISH, token, {"id": upload_id})
-    assert settled(client, token, upload_id)["document"]["downloadUrl"]
+    upload = uploaded(client, w, report_id, "a.txt", b"12345", "RESTRICTED")
+    upload_id = upload["id"]
+    assert upload["document"]["downloadUrl"]
     assert reads(world) == []  # who sent it reads back its own bytes
     colleague = world.user("kollega@revisjon.no", w.auditor, Role.AUDITOR)
     seen = gql(client, READ, colleague, {"id": upload_id})["data"]["documentUpload"]
